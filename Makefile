@@ -1,0 +1,36 @@
+# `make demo` and `make test` both start with `make install`, which does nothing when up to date.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_ENV := IDP_CONFIG=config/demo.toml
+
+.PHONY: install demo test lint migrate-check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(DEMO_ENV) $(BIN)/flask --app idp db upgrade
+	$(DEMO_ENV) $(BIN)/flask --app idp keys generate
+	@echo
+	@echo "Identity provider: http://127.0.0.1:5000  (discovery: /.well-known/openid-configuration)"
+	@echo "Demo credentials:"
+	@$(DEMO_ENV) $(BIN)/flask --app idp demo seed
+	@echo
+	$(DEMO_ENV) $(BIN)/flask --app idp run --host 127.0.0.1 --port 5000
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,96 @@
+"""Account holders and their consents."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from ..clock import now
+from ..extensions import db
+
+ACTIVE = "active"
+LOCKED = "locked"
+
+
+def canonical_login(value: str) -> str:
+    """Identifiers are compared in one form everywhere: NFC, case-folded, trimmed (SEC-90)."""
+    return unicodedata.normalize("NFC", value).strip().casefold()
+
+
+def new_subject_key() -> str:
+    """The account's own random key; `sub` values derive from it, never from a document number."""
+    return secrets.token_urlsafe(24)
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(64), unique=True, default=new_subject_key)
+    login: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_verified: Mapped[bool] = mapped_column(default=False)
+    phone_number: Mapped[str | None] = mapped_column(String(32))
+    phone_number_verified: Mapped[bool] = mapped_column(default=False)
+    birthdate: Mapped[str | None] = mapped_column(String(10))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    proofed_level: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    @property
+    def name(self) -> str | None:
+        parts = [p for p in (self.given_name, self.family_name) if p]
+        return " ".join(parts) or None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id,
+            "login": self.login,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "email": self.email,
+            "phone_number": self.phone_number,
+            "birthdate": self.birthdate,
+            "gender": self.gender,
+            "nationality": self.nationality,
+            "locale": self.locale,
+            "proofed_level": self.proofed_level,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+        }
+
+
+class Consent(db.Model):
+    """What the holder agreed to release to one client; a new scope asks again."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("account_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_id", ondelete="CASCADE")
+    )
+    scope: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    def covers(self, scopes: list[str]) -> bool:
+        return set(scopes) <= set(self.scope.split())

@@ -1,0 +1,154 @@
+"""Configuration: config/default.toml, then the file named by IDP_CONFIG, then IDP_* variables.
+
+Validated once at start-up; a production start with a development secret or without signing
+keys is refused with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+
+DEV_MARKER = "dev-only-"
+
+# key -> expected type; nested tables are checked key by key.
+SCHEMA: dict[str, type | dict[str, type]] = {
+    "ENV": str,
+    "ISSUER": str,
+    "TRUSTED_HOSTS": list,
+    "SECRET_KEY": str,
+    "PAIRWISE_SALT": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "STORE_PREFIX": str,
+    "KEYS_DIR": str,
+    "ACCESS_TOKEN_SIGNING_ALG": str,
+    "CODE_LIFETIME": int,
+    "ACCESS_TOKEN_LIFETIME": int,
+    "ID_TOKEN_LIFETIME": int,
+    "REFRESH_TOKEN_IDLE_LIFETIME": int,
+    "REFRESH_TOKEN_ABSOLUTE_LIFETIME": int,
+    "LOGIN_REQUEST_LIFETIME": int,
+    "SESSION_LIFETIME": int,
+    "SESSION_IDLE_TIMEOUT": int,
+    "PROXY_HOPS": int,
+    "ARGON2": {"TIME_COST": int, "MEMORY_COST": int, "PARALLELISM": int},
+    "THROTTLE": {
+        "ACCOUNT_IP_FREE_FAILURES": int,
+        "ACCOUNT_FREE_FAILURES": int,
+        "IP_FREE_FAILURES": int,
+        "FIRST_DELAY": int,
+        "MAX_DELAY": int,
+        "WINDOW": int,
+    },
+}
+
+SIGNING_ALGS = ("RS256", "PS256", "ES256")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill app.config from the files, the environment and `overrides` (tests), then validate."""
+    app.config.from_file(str(DEFAULT_FILE), load=tomllib.load, text=False)
+    extra = os.environ.get("IDP_CONFIG")
+    if extra:
+        path = Path(extra)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        if not path.is_file():
+            raise ConfigError(f"IDP_CONFIG names {extra}, which is not a file.")
+        app.config.from_file(str(path), load=tomllib.load, text=False)
+    app.config.from_prefixed_env("IDP")
+    if overrides:
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(app.config.get(key), dict):
+                app.config[key] = {**app.config[key], **value}
+            else:
+                app.config[key] = value
+    _coerce_and_check_types(app.config)
+    _derive(app)
+    validate(app.config)
+
+
+def _coerce_and_check_types(config) -> None:
+    for key, expected in SCHEMA.items():
+        if isinstance(expected, dict):
+            table = config.get(key)
+            if not isinstance(table, dict):
+                raise ConfigError(f"{key} must be a table of settings.")
+            for sub, sub_type in expected.items():
+                table[sub] = _coerce(f"{key}__{sub}", table.get(sub), sub_type)
+        else:
+            config[key] = _coerce(key, config.get(key), expected)
+
+
+def _coerce(name: str, value, expected: type):
+    if value is None:
+        raise ConfigError(f"IDP_{name} is missing.")
+    if expected is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if expected is str and isinstance(value, int | float):
+        return str(value)
+    if expected is list and isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigError(f"IDP_{name} must be a {expected.__name__}, not {value!r}.")
+    return value
+
+
+def _derive(app) -> None:
+    """Settings that follow from others; Flask's own keys are set here and nowhere else."""
+    config = app.config
+    config["ISSUER"] = config["ISSUER"].rstrip("/")
+    issuer = urlsplit(config["ISSUER"])
+    if not config["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'idp.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    keys_dir = Path(config["KEYS_DIR"])
+    config["KEYS_PATH"] = keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir
+    hosts = [issuer.hostname or ""] + list(config["TRUSTED_HOSTS"])
+    config["TRUSTED_HOSTS"] = [h for h in hosts if h]
+    config["SECURE_COOKIES"] = issuer.scheme == "https"
+    config["SERVER_NAME"] = issuer.netloc  # url_for outside a request, and the test client
+    config["PREFERRED_URL_SCHEME"] = issuer.scheme
+    config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    config["MAX_FORM_MEMORY_SIZE"] = 64 * 1024
+    config["WTF_CSRF_SSL_STRICT"] = False  # we send Referrer-Policy: no-referrer; tokens suffice
+    config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the server-side session
+    config["DEBUG"] = False if config["ENV"] == "production" else config.get("DEBUG", False)
+
+
+def validate(config) -> None:
+    """Refuse what cannot work, and in production what is unsafe."""
+    issuer = urlsplit(config["ISSUER"])
+    if issuer.scheme not in ("https", "http") or not issuer.hostname:
+        raise ConfigError(f"IDP_ISSUER must be an absolute http(s) URL, not {config['ISSUER']!r}.")
+    if issuer.query or issuer.fragment or issuer.path not in ("", "/"):
+        raise ConfigError("IDP_ISSUER must be scheme://host[:port] only: the IdP serves from its root.")
+    if config["ENV"] not in ("development", "production"):
+        raise ConfigError("IDP_ENV must be 'development' or 'production'.")
+    if config["ACCESS_TOKEN_SIGNING_ALG"] not in SIGNING_ALGS:
+        raise ConfigError(f"IDP_ACCESS_TOKEN_SIGNING_ALG must be one of {', '.join(SIGNING_ALGS)}.")
+    if not 1 <= config["CODE_LIFETIME"] <= 600:
+        raise ConfigError("IDP_CODE_LIFETIME must be between 1 and 600 seconds.")
+    if config["ENV"] != "production":
+        return
+    for key in ("SECRET_KEY", "PAIRWISE_SALT"):
+        value = config[key]
+        if value.startswith(DEV_MARKER) or len(value) < 32:
+            raise ConfigError(
+                f"Refusing to start in production with a development or short IDP_{key}: "
+                f"set IDP_{key} to a random value of at least 32 characters."
+            )
+    if issuer.scheme != "https":
+        raise ConfigError("Refusing to start in production with an http issuer: use https.")

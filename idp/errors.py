@@ -1,0 +1,122 @@
+"""App-wide error answers: spec JSON for clients, a readable page (English and Vietnamese) for
+people, 503 when the database or the store is unreachable. Never a traceback or an internal
+message (node-oidc-provider's rule: expose details only below 500)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from flask import jsonify
+from flask import make_response
+from flask import render_template
+from flask import request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+
+from .extensions import db
+from .store import StoreUnavailable
+
+API_PATHS = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known/")
+RETRY_AFTER = "5"
+
+# status -> (English title, Vietnamese title, English text, Vietnamese text)
+PAGES = {
+    400: ("This request could not be understood", "Không thể hiểu yêu cầu này",
+          "Go back to the service you came from and try again.",
+          "Hãy quay lại dịch vụ bạn vừa dùng và thử lại."),
+    403: ("You cannot do this", "Bạn không thể thực hiện thao tác này",
+          "Your account is not allowed to do this.",
+          "Tài khoản của bạn không được phép thực hiện thao tác này."),
+    404: ("Page not found", "Không tìm thấy trang",
+          "Check the address, or go back to the service you came from.",
+          "Hãy kiểm tra địa chỉ, hoặc quay lại dịch vụ bạn vừa dùng."),
+    405: ("This page cannot be used that way", "Không thể dùng trang này theo cách đó",
+          "Go back and use the buttons on the page.", "Hãy quay lại và dùng các nút trên trang."),
+    413: ("Too much data was sent", "Dữ liệu gửi lên quá lớn",
+          "Go back and send less.", "Hãy quay lại và gửi ít dữ liệu hơn."),
+    429: ("Too many attempts", "Quá nhiều lần thử",
+          "Wait a few minutes, then try again.", "Vui lòng đợi vài phút rồi thử lại."),
+    500: ("Something went wrong on our side", "Đã xảy ra lỗi ở phía chúng tôi",
+          "Nothing was changed. Please try again in a moment.",
+          "Không có gì bị thay đổi. Vui lòng thử lại sau ít phút."),
+    503: ("The service is briefly unavailable", "Dịch vụ tạm thời không khả dụng",
+          "Nothing was changed. Please try again in a minute.",
+          "Không có gì bị thay đổi. Vui lòng thử lại sau một phút."),
+}
+
+OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_request", 404: "invalid_request",
+                405: "invalid_request", 413: "invalid_request", 429: "slow_down",
+                500: "server_error", 503: "temporarily_unavailable"}
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PATHS)
+
+
+def respond(status: int, *, reference: str | None = None, headers: dict | None = None,
+            description: str | None = None):
+    if _is_api():
+        body = {"error": OAUTH_ERRORS.get(status, "invalid_request")}
+        if description and status < 500:
+            body["error_description"] = description
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        page = PAGES.get(status, PAGES[400 if status < 500 else 500])
+        response = make_response(render_template(
+            "errors/error.html", status=status, page=page, reference=reference,
+            description=description))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001, S110 - the original error is the one worth reporting
+        pass
+
+
+def _unavailable(exc):
+    _rollback()
+    current_app.logger.error("dependency unavailable: %s", type(exc).__name__)
+    return respond(503, headers={"Retry-After": RETRY_AFTER})
+
+
+def _is_connection_error(exc) -> bool:
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def init_app(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(exc, InternalServerError) and original is not None:
+            return unexpected(original)
+        return respond(exc.code or 500, description=exc.description if exc.code < 500 else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return respond(400, description="The form has expired. Go back, reload the page and "
+                                        "try again.")
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc):
+        return _unavailable(exc)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, StoreUnavailable) or _is_connection_error(exc):
+            return _unavailable(exc)
+        reference = secrets.token_hex(4)
+        app.logger.exception("unhandled error, reference %s", reference)
+        _rollback()
+        return respond(500, reference=reference)

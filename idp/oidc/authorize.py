@@ -1,0 +1,205 @@
+"""The authorization endpoint: /authorize, /authorize/resume/<flow>, /authorize/consent/<flow>.
+
+1. Trust nothing until the client and its exact redirect_uri are known; until then errors are a
+   page, never a redirect (RFC 6749 §4.1.2.1, SEC-02).
+2. Authlib validates response_type, scope and PKCE; checks.py the rest, in order.
+3. Decide: sign in (parked in authn/flow.py), consent, or issue the code. Every response to the
+   client carries `iss` (RFC 9207).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.errors import AccessDeniedError
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import LoginRequiredError
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from ..accounts.models import Account
+from ..authn import flow as flows
+from ..authn.sso import current_login
+from ..authn.sso import end_login
+from ..extensions import db
+from . import consents
+from .checks import AUTHORIZE_CHECKS
+from .checks import check_single_values
+from .principal import Principal
+from .server import get_server
+from .server import query_client
+
+
+class Untrusted(Exception):
+    """The request cannot be answered by redirect: unknown client or unregistered redirect_uri."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _redirect(location: str):
+    """303 after a form POST (RFC 9700 §4.12), 302 otherwise."""
+    return redirect(location, 303 if request.method == "POST" else 302)
+
+
+def _with_iss(location: str) -> str:
+    return add_params_to_uri(location, [("iss", current_app.config["ISSUER"])])
+
+
+def error_redirect(redirect_uri: str, error: OAuth2Error, state: str | None):
+    params = [("error", error.error)]
+    if error.description:
+        params.append(("error_description", error.description))
+    if state is not None:
+        params.append(("state", state))
+    return _redirect(_with_iss(add_params_to_uri(redirect_uri, params)))
+
+
+def untrusted_page(reason: str):
+    return render_template("oidc/untrusted.html", reason=reason), 400
+
+
+def _trusted_target(values) -> tuple[object, str]:
+    client_ids, redirect_uris = values.getlist("client_id"), values.getlist("redirect_uri")
+    client = query_client(client_ids[0]) if len(client_ids) == 1 else None
+    if client is None:
+        raise Untrusted("unknown_client")
+    if len(redirect_uris) != 1 or not client.check_redirect_uri(redirect_uris[0]):
+        raise Untrusted("unregistered_redirect_uri")
+    return client, redirect_uris[0]
+
+
+def _oauth_request(params: dict) -> OAuth2Request:
+    oauth_request = OAuth2Request("GET", current_app.config["ISSUER"] + "/authorize")
+    oauth_request.payload = BasicOAuth2Payload(params)
+    return oauth_request
+
+
+def _validated_grant(params: dict):
+    """Authlib's checks, then ours; raises OAuth2Error (redirectable by now)."""
+    server = get_server()
+    grant = server.get_authorization_grant(_oauth_request(params))
+    grant.validate_authorization_request()
+    for check in AUTHORIZE_CHECKS:
+        check(params)
+    return grant
+
+
+def _signed_in_account(login) -> Account | None:
+    if login is None:
+        return None
+    account = db.session.get(Account, login.account_id)
+    if account is None or not account.is_active:
+        end_login()  # the account was locked or removed since: this session is over
+        return None
+    return account
+
+
+def _needs_fresh_login(params: dict, login, parked: dict | None) -> bool:
+    """prompt=login and max_age (OIDC Core §3.1.2.1) ask for an authentication after the request."""
+    if login is None:
+        return True
+    if parked is not None and login.auth_time >= parked["created"]:
+        return False
+    if "login" in params.get("prompt", "").split():
+        return True
+    max_age = params.get("max_age")
+    return max_age is not None and login.age() > int(max_age)
+
+
+def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None = None):
+    """Sign in, consent, or issue the code."""
+    redirect_uri, state = params["redirect_uri"], params.get("state")
+    prompts = params.get("prompt", "").split()
+    login = current_login()
+    account = _signed_in_account(login)
+    if account is None or _needs_fresh_login(params, login, parked):
+        if "none" in prompts:
+            return _finish(flow_id, error_redirect(redirect_uri, LoginRequiredError(), state))
+        flow_id = flows.park(params, flow_id)
+        return _redirect(url_for("authn.login", flow=flow_id))
+    client = grant.request.client
+    scopes = grant.request.scope.split()
+    consented = parked is not None and parked.get("consented")
+    if not consented and ("consent" in prompts or not consents.covers(account, client, scopes)):
+        if "none" in prompts:
+            return _finish(flow_id, error_redirect(redirect_uri, ConsentRequiredError(), state))
+        flow_id = flows.park(params, flow_id)
+        return _redirect(url_for("oidc.consent", flow_id=flow_id))
+    if flow_id is not None and flows.finish(flow_id) is None:
+        return render_template("oidc/flow_gone.html"), 400
+    principal = Principal(account=account, acr=login.acr, amr=list(login.amr),
+                          auth_time=login.auth_time, grant_id="", sid=login.sid)
+    _, _, headers = grant.create_authorization_response(redirect_uri, principal)
+    return _redirect(_with_iss(dict(headers)["Location"]))
+
+
+def _finish(flow_id: str | None, response):
+    if flow_id is not None:
+        flows.finish(flow_id)
+    return response
+
+
+def authorize():
+    """GET or POST /authorize (OIDC Core §3.1.2.1: both methods)."""
+    values = request.values
+    try:
+        client, redirect_uri = _trusted_target(values)
+    except Untrusted as exc:
+        return untrusted_page(exc.reason)
+    state = values.get("state")
+    try:
+        check_single_values({name: values.getlist(name) for name in values})
+        params = values.to_dict()
+        grant = _validated_grant(params)
+    except OAuth2Error as error:
+        return error_redirect(redirect_uri, error, state)
+    return decide(params, grant)
+
+
+def resume(flow_id: str):
+    """Back from sign-in: run the same decision on the parked request."""
+    parked = flows.load(flow_id)
+    if parked is None:
+        return render_template("oidc/flow_gone.html"), 400
+    params = parked["params"]
+    try:
+        grant = _validated_grant(params)
+    except OAuth2Error as error:  # e.g. the client was disabled meanwhile
+        return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
+    return decide(params, grant, flow_id, parked)
+
+
+def consent(flow_id: str):
+    """Show what the client asks for; approve or deny (CSRF-protected form)."""
+    parked = flows.load(flow_id)
+    login = current_login()
+    if parked is None or login is None:
+        return render_template("oidc/flow_gone.html"), 400
+    params = parked["params"]
+    client = query_client(params["client_id"])
+    if client is None:
+        return _finish(flow_id, untrusted_page("unknown_client"))
+    scopes = client.get_allowed_scope(params.get("scope", "")).split()
+    if request.method == "GET":
+        return render_template("oidc/consent.html", client=client, scopes=scopes,
+                               descriptions=consents.SCOPE_DESCRIPTIONS, flow_id=flow_id)
+    if request.form.get("decision") != "approve":
+        error = AccessDeniedError("The person declined to share their data.")
+        return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
+    account = db.session.get(Account, login.account_id)
+    consents.record(account, client, scopes)
+    flows.park(params, flow_id, consented=True)
+    return _redirect(url_for("oidc.resume", flow_id=flow_id))
+
+
+def authorize_url(params: dict) -> str:
+    return f"{current_app.config['ISSUER']}/authorize?{urlencode(params)}"

@@ -1,0 +1,72 @@
+"""Discovery (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS: built once, served as bytes.
+
+The document advertises exactly what works; tests hold it to that.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response
+from flask import current_app
+
+from ..clients.registration import AUTH_METHODS
+from ..clients.registration import GRANT_TYPES
+from ..clients.registration import SCOPES
+from ..signing import get_keyring
+from .claims import SUPPORTED_CLAIMS
+from .client_auth import ASSERTION_ALGS
+from .grants import CONFIDENTIAL_METHODS
+from .server import ID_TOKEN_ALGS
+
+
+def metadata(issuer: str) -> dict:
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks.json",
+        "end_session_endpoint": f"{issuer}/logout",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(GRANT_TYPES),
+        "subject_types_supported": ["pairwise", "public"],
+        "id_token_signing_alg_values_supported": ID_TOKEN_ALGS,
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": SUPPORTED_CLAIMS,
+        "claim_types_supported": ["normal"],
+        "acr_values_supported": ["1"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+def _json(body: bytes) -> Response:
+    response = Response(body, mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def discovery():
+    body = current_app.extensions.get("idp.discovery_bytes")
+    if body is None:
+        body = json.dumps(metadata(current_app.config["ISSUER"])).encode()
+        current_app.extensions["idp.discovery_bytes"] = body
+    return _json(body)
+
+
+def jwks():
+    return _json(get_keyring().snapshot().jwks_bytes)

@@ -1,0 +1,44 @@
+"""The back-channel endpoints, each a thin call into Authlib: token, revocation, introspection."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from flask import request
+
+from .server import get_server
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _form_only():
+    """RFC 6749 §3.2: the token endpoint takes form-encoded parameters, each once (§3.1)."""
+    if request.mimetype != FORM:
+        return InvalidRequestError("Send parameters as application/x-www-form-urlencoded.")
+    for name in request.form:
+        if len(request.form.getlist(name)) > 1:
+            return InvalidRequestError(f"Parameter {name!r} is given more than once.")
+    return None
+
+
+def token():
+    server = get_server()
+    error = _form_only()
+    if error is not None:
+        return server.handle_error_response(None, error)
+    return server.create_token_response()
+
+
+def revoke():
+    server = get_server()
+    error = _form_only()
+    if error is not None:
+        return server.handle_error_response(None, error)
+    return server.create_endpoint_response("revocation")
+
+
+def introspect():
+    server = get_server()
+    error = _form_only()
+    if error is not None:
+        return server.handle_error_response(None, error)
+    return server.create_endpoint_response("introspection")

@@ -1,0 +1,236 @@
+"""Authlib grants at their documented hooks: authorization code, refresh token, client credentials."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import current_app
+from sqlalchemy import update
+
+from ..accounts.models import Account
+from ..clock import now
+from ..extensions import db
+from ..store import consume_json
+from ..store import get_store
+from ..store import key
+from ..store import put_json
+from .models import Grant
+from .models import RefreshToken
+from .principal import Principal
+from .records import read_refresh_token
+from .records import revoke_grant
+from .tokens import new_grant_id
+from .tokens import token_hash
+
+CONFIDENTIAL_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+ALL_METHODS = [*CONFIDENTIAL_METHODS, "none"]
+CODE_USED_TTL = 3600  # how long a redeemed code is remembered, so a replay revokes its grant
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE for every client, S256 only (RFC 9700 §2.1.1; RFC 7636 §4.2).
+
+    Authlib's default accepts `plain` and lets a request without a challenge through.
+    """
+
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("PKCE is required: send code_challenge with method S256.")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class StoredCode(dict):
+    """An authorization code's data as parked in the store (Authlib's AuthorizationCodeMixin)."""
+
+    def get_redirect_uri(self):
+        return self["redirect_uri"]
+
+    def get_scope(self):
+        return self["scope"]
+
+    def get_nonce(self):
+        return self.get("nonce")
+
+    def get_auth_time(self):
+        return self["auth_time"]
+
+    def get_acr(self):
+        return self["acr"]
+
+    def get_amr(self):
+        return self["amr"]
+
+    @property
+    def code_challenge(self):
+        return self["code_challenge"]
+
+    @property
+    def code_challenge_method(self):
+        return self["code_challenge_method"]
+
+
+def _active_account(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None or not account.is_active:
+        raise InvalidGrantError("The account can no longer sign in.")
+    return account
+
+
+def _save_refresh_token(grant_id: str, refresh_token: str) -> None:
+    lifetime = current_app.config["REFRESH_TOKEN_IDLE_LIFETIME"]
+    db.session.add(
+        RefreshToken(
+            grant_id=grant_id,
+            token_hash=token_hash(refresh_token),
+            expires_at=now() + timedelta(seconds=lifetime),
+        )
+    )
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_METHODS
+
+    def save_authorization_code(self, code, request):
+        """Codes live in the store, hashed, for CODE_LIFETIME seconds (RFC 6749 §4.1.2)."""
+        principal: Principal = request.user
+        data = request.payload.data
+        put_json(
+            get_store(),
+            key("code", token_hash(code)),
+            {
+                "client_id": request.client.client_id,
+                "redirect_uri": request.payload.redirect_uri,
+                "scope": request.scope,
+                "account_id": principal.account.id,
+                "nonce": data.get("nonce"),
+                "acr": principal.acr,
+                "amr": principal.amr,
+                "auth_time": principal.auth_time,
+                "sid": principal.sid,
+                "code_challenge": data.get("code_challenge"),
+                "code_challenge_method": data.get("code_challenge_method"),
+                "grant_id": new_grant_id(),
+            },
+            current_app.config["CODE_LIFETIME"],
+        )
+
+    def query_authorization_code(self, code, client):
+        """Single use (RFC 6749 §4.1.2): consumed atomically here, before any other check.
+
+        A second redemption finds the used-marker and revokes what the first one issued.
+        A failed attempt (wrong verifier or redirect_uri) also uses the code up.
+        """
+        store = get_store()
+        hashed = token_hash(code)
+        data = consume_json(store, key("code", hashed))
+        if data is None:
+            replayed_grant = store.get(key("code-used", hashed))
+            if replayed_grant:
+                current_app.logger.warning("authorization code replayed; grant revoked")
+                revoke_grant(replayed_grant, "code_replay")
+            return None
+        store.put(key("code-used", hashed), data["grant_id"], CODE_USED_TTL)
+        if data["client_id"] != client.client_id:
+            return None
+        return StoredCode(data)
+
+    def delete_authorization_code(self, authorization_code):
+        """Already consumed in query_authorization_code."""
+
+    def authenticate_user(self, authorization_code):
+        return Principal(
+            account=_active_account(authorization_code["account_id"]),
+            acr=authorization_code["acr"],
+            amr=authorization_code["amr"],
+            auth_time=authorization_code["auth_time"],
+            grant_id=authorization_code["grant_id"],
+            sid=authorization_code["sid"],
+        )
+
+    def save_token(self, token):
+        principal: Principal = self.request.user
+        lifetime = current_app.config["REFRESH_TOKEN_ABSOLUTE_LIFETIME"]
+        db.session.add(
+            Grant(
+                id=principal.grant_id,
+                client_id=self.request.client.client_id,
+                account_id=principal.account.id,
+                scope=token.get("scope", ""),
+                acr=principal.acr,
+                amr=principal.amr,
+                auth_time=principal.auth_time,
+                sid=principal.sid,
+                expires_at=now() + timedelta(seconds=lifetime),
+            )
+        )
+        db.session.flush()
+        if "refresh_token" in token:
+            _save_refresh_token(principal.grant_id, token["refresh_token"])
+        db.session.commit()
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """Rotation with reuse detection (RFC 9700 §4.14.2): every refresh token works once;
+    presenting a used one revokes the whole grant."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        record = read_refresh_token(refresh_token)
+        if record is None or not record.check_client(self.request.client):
+            return None
+        if record.row.used_at is not None:
+            current_app.logger.warning("refresh token reused; grant %s revoked", record.grant.id)
+            revoke_grant(record.grant.id, "refresh_reuse")
+            return None
+        if record.is_expired() or record.is_revoked():
+            return None
+        # Compare-and-set: of two concurrent refreshes with one token, only one marks it used.
+        marked = db.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == record.row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now())
+        )
+        if marked.rowcount != 1:
+            db.session.rollback()
+            revoke_grant(record.grant.id, "refresh_reuse")
+            return None
+        return record
+
+    def authenticate_user(self, record):
+        grant = record.grant
+        return Principal(
+            account=_active_account(grant.account_id),
+            acr=grant.acr,
+            amr=list(grant.amr),
+            auth_time=grant.auth_time,
+            grant_id=grant.id,
+            sid=grant.sid,
+        )
+
+    def revoke_old_credential(self, refresh_token):
+        """Marked used in authenticate_refresh_token, in the same transaction as the new one."""
+
+    def save_token(self, token):
+        _save_refresh_token(self.request.user.grant_id, token["refresh_token"])
+        db.session.commit()
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """Machine-to-machine tokens: confidential clients only, no refresh token, nothing stored."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_METHODS
+
+    def save_token(self, token):
+        """Self-contained JWTs; revocation lists the jti (records.revoke_access_token)."""

@@ -1,0 +1,169 @@
+"""Reading our own tokens back: for introspection, revocation and userinfo.
+
+An access token is active while its signature and `exp` hold, its grant is not revoked or
+past its absolute lifetime, its account is active and its client is enabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from joserfc.errors import JoseError
+from sqlalchemy import update
+
+from ..accounts.models import Account
+from ..clients.models import Client
+from ..clock import from_timestamp
+from ..clock import now
+from ..clock import timestamp
+from ..extensions import db
+from ..signing import get_keyring
+from .models import Grant
+from .models import RefreshToken
+from .models import RevokedToken
+from .tokens import ACCESS_TOKEN_TYP
+from .tokens import token_hash
+
+MAX_TOKEN_LENGTH = 8192  # SEC-86: refuse before any crypto work
+
+
+def _grant_is_live(grant: Grant | None, account: Account | None, client: Client | None) -> bool:
+    return (
+        grant is not None
+        and grant.revoked_at is None
+        and grant.expires_at > now()
+        and account is not None
+        and account.is_active
+        and client is not None
+        and not client.disabled
+    )
+
+
+def _load_grant(grant_id: str):
+    row = db.session.execute(
+        db.select(Grant, Account, Client)
+        .join(Account, Account.id == Grant.account_id)
+        .join(Client, Client.client_id == Grant.client_id)
+        .where(Grant.id == grant_id)
+    ).first()
+    return row if row is not None else (None, None, None)
+
+
+@dataclass
+class AccessTokenRecord:
+    claims: dict
+    grant: Grant | None
+    account: Account | None
+    client: Client | None
+    live: bool
+    kind = "access_token"
+
+    @property
+    def client_id(self) -> str:
+        return self.claims["client_id"]
+
+    def check_client(self, client) -> bool:
+        return self.client_id == client.client_id
+
+    def is_expired(self) -> bool:
+        return self.claims["exp"] <= timestamp()
+
+    def is_revoked(self) -> bool:
+        return not self.live
+
+    def get_scope(self) -> str:
+        return self.claims.get("scope", "")
+
+
+@dataclass
+class RefreshTokenRecord:
+    row: RefreshToken
+    grant: Grant
+    account: Account
+    client: Client
+    kind = "refresh_token"
+
+    @property
+    def client_id(self) -> str:
+        return self.grant.client_id
+
+    def check_client(self, client) -> bool:
+        return self.grant.client_id == client.client_id
+
+    def is_expired(self) -> bool:
+        current = now()
+        return self.row.expires_at <= current or self.grant.expires_at <= current
+
+    def is_revoked(self) -> bool:
+        return self.row.used_at is not None or not _grant_is_live(
+            self.grant, self.account, self.client
+        )
+
+    def get_scope(self) -> str:
+        return self.grant.scope
+
+
+def read_access_token(token: str) -> AccessTokenRecord | None:
+    """Verify one of our JWT access tokens; None if it is not one (forged, ID token, garbage)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+        return None
+    try:
+        decoded = get_keyring().verify(token)
+    except (JoseError, ValueError, TypeError):
+        return None
+    claims = dict(decoded.claims)
+    if decoded.header.get("typ") != ACCESS_TOKEN_TYP:
+        return None  # RFC 9068 §4: an ID token is not an access token
+    if claims.get("iss") != current_app.config["ISSUER"] or not isinstance(claims.get("exp"), int):
+        return None
+    if "gid" in claims:
+        grant, account, client = _load_grant(claims["gid"])
+        return AccessTokenRecord(claims, grant, account, client,
+                                 _grant_is_live(grant, account, client))
+    client = db.session.scalar(db.select(Client).where(Client.client_id == claims["client_id"]))
+    revoked = db.session.get(RevokedToken, claims["jti"]) is not None
+    live = client is not None and not client.disabled and not revoked
+    return AccessTokenRecord(claims, None, None, client, live)
+
+
+def read_refresh_token(token: str) -> RefreshTokenRecord | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = db.session.execute(
+        db.select(RefreshToken, Grant, Account, Client)
+        .join(Grant, Grant.id == RefreshToken.grant_id)
+        .join(Account, Account.id == Grant.account_id)
+        .join(Client, Client.client_id == Grant.client_id)
+        .where(RefreshToken.token_hash == token_hash(token))
+    ).first()
+    return RefreshTokenRecord(*row) if row is not None else None
+
+
+def read_token(token: str, hint: str | None):
+    """RFC 7009 §2.1 / RFC 7662 §2.1: the hint orders the search but does not limit it."""
+    readers = [read_access_token, read_refresh_token]
+    if hint == "refresh_token":
+        readers.reverse()
+    for reader in readers:
+        record = reader(token)
+        if record is not None:
+            return record
+    return None
+
+
+def revoke_grant(grant_id: str, reason: str) -> None:
+    """End a token family at once: its refresh tokens fail and its access tokens go inactive."""
+    db.session.execute(
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_reason=reason)
+    )
+    db.session.commit()
+
+
+def revoke_access_token(claims: dict) -> None:
+    """A grant-less access token (client_credentials) is listed until it would have expired."""
+    if db.session.get(RevokedToken, claims["jti"]) is None:
+        db.session.add(RevokedToken(jti=claims["jti"], expires_at=from_timestamp(claims["exp"])))
+        db.session.commit()

@@ -1,0 +1,153 @@
+"""TestRelyingParty: what a relying party and its user's browser do, through HTTP only.
+
+It builds authorization requests (state, nonce, PKCE S256), follows the IdP's pages like a
+person would, exchanges the code and verifies the ID token against /jwks.json.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from .factories import PASSWORD
+from .factories import REDIRECT_URI
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FLOW = re.compile(r'name="flow" value="([^"]*)"')
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def query_of(location: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def csrf_of(html: str) -> str:
+    return CSRF.search(html).group(1)
+
+
+class TestRelyingParty:
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, app, factories, *, login="holder@example.test", **client_meta) -> None:
+        self.app = app
+        self.browser = app.test_client()
+        self.client, self.secret = factories.client(**client_meta)
+        self.account = factories.account(login=login)
+        self.login = login
+        self.verifier = None
+        self.nonce = None
+
+    # --- the authorization request ---------------------------------------------------------
+    def params(self, **overrides) -> dict:
+        self.verifier, challenge = pkce_pair()
+        self.nonce = secrets.token_urlsafe(12)
+        params = {
+            "response_type": "code",
+            "client_id": self.client.client_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid profile email",
+            "state": secrets.token_urlsafe(12),
+            "nonce": self.nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        params.update(overrides)
+        return {k: v for k, v in params.items() if v is not None}
+
+    def authorize(self, **overrides):
+        return self.browser.get("/authorize", query_string=self.params(**overrides))
+
+    def submit_login(self, page, login=None, password=PASSWORD):
+        flow = FLOW.search(page.text).group(1)
+        return self.browser.post("/login", data={
+            "csrf_token": csrf_of(page.text), "flow": flow,
+            "login": login or self.login, "password": password,
+        })
+
+    def follow_to_client(self, response, *, approve=True, login=None, password=PASSWORD,
+                         max_steps=8):
+        """Follow the IdP's pages (sign in, consent) until it redirects to the client."""
+        for _ in range(max_steps):
+            location = response.headers.get("Location", "")
+            if location.startswith(REDIRECT_URI) or location.startswith("http://127.0.0.1"):
+                return query_of(location)
+            if response.status_code in (302, 303):
+                response = self.browser.get(location)
+            elif 'action="/login"' in response.text:
+                response = self.submit_login(response, login=login, password=password)
+            elif 'name="decision"' in response.text:
+                response = self.browser.post(urlsplit(response.request.url).path, data={
+                    "csrf_token": csrf_of(response.text),
+                    "decision": "approve" if approve else "deny",
+                })
+            else:
+                raise AssertionError(
+                    f"stuck at {response.status_code} {response.request.url}: {response.text[-900:]}"
+                )
+        raise AssertionError("too many steps")
+
+    def sign_in_and_get_code(self, **overrides) -> dict:
+        return self.follow_to_client(self.authorize(**overrides))
+
+    # --- the back channel ------------------------------------------------------------------
+    def token(self, **form):
+        return self.browser.post("/token", data=form, auth=(self.client.client_id, self.secret))
+
+    def exchange(self, code: str, **extra):
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+                "code_verifier": self.verifier}
+        form.update(extra)
+        return self.token(**{k: v for k, v in form.items() if v is not None})
+
+    def tokens(self, **overrides) -> dict:
+        """The whole flow: sign in, consent, code, tokens."""
+        callback = self.sign_in_and_get_code(**overrides)
+        response = self.exchange(callback["code"])
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def refresh(self, refresh_token: str):
+        return self.token(grant_type="refresh_token", refresh_token=refresh_token)
+
+    def introspect(self, token: str):
+        return self.browser.post("/introspect", data={"token": token},
+                                 auth=(self.client.client_id, self.secret))
+
+    def revoke(self, token: str, hint: str | None = None):
+        data = {"token": token}
+        if hint:
+            data["token_type_hint"] = hint
+        return self.browser.post("/revoke", data=data, auth=(self.client.client_id, self.secret))
+
+    def userinfo(self, access_token: str):
+        return self.browser.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+
+    # --- what the relying party checks -----------------------------------------------------
+    def verify(self, token: str) -> tuple[dict, dict]:
+        """Signature against the published JWKS; returns (header, claims)."""
+        keys = KeySet.import_key_set(self.browser.get("/jwks.json").json)
+        decoded = jwt.decode(token, keys, algorithms=["RS256", "ES256", "PS256"])
+        return decoded.header, dict(decoded.claims)
+
+    def verify_id_token(self, id_token: str) -> dict:
+        """OIDC Core §3.1.3.7, the checks a relying party makes."""
+        _, claims = self.verify(id_token)
+        issuer = self.browser.get("/.well-known/openid-configuration").json["issuer"]
+        assert claims["iss"] == issuer
+        assert claims["aud"] == self.client.client_id
+        assert claims["azp"] == self.client.client_id
+        assert claims["nonce"] == self.nonce
+        assert claims["exp"] > claims["iat"]
+        return claims
