@@ -53,6 +53,20 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+_created_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    """Every app a test made gives its database connections back (no ResourceWarning)."""
+    yield
+    while _created_apps:
+        created = _created_apps.pop()
+        with created.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def make_app(database_url: str, keys_dir: Path, **overrides):
     config = {
         "ISSUER": ISSUER,
@@ -64,7 +78,9 @@ def make_app(database_url: str, keys_dir: Path, **overrides):
         "ARGON2": CHEAP_ARGON2,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    _created_apps.append(app)
+    return app
 
 
 def _empty_tables(app) -> None:

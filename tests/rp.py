@@ -40,12 +40,20 @@ def csrf_of(html: str) -> str:
 class TestRelyingParty:
     __test__ = False  # not a test class, despite the name
 
-    def __init__(self, app, factories, *, login="holder@example.test", **client_meta) -> None:
+    def __init__(self, app, factories, *, login="holder@example.test", share_with=None,
+                 **client_meta) -> None:
+        """A new client; `share_with` another TestRelyingParty reuses its browser and account."""
         self.app = app
-        self.browser = app.test_client()
+        self.redirect_uri = client_meta.get("redirect_uris", [REDIRECT_URI])[0] if \
+            client_meta.get("redirect_uris") else REDIRECT_URI
         self.client, self.secret = factories.client(**client_meta)
-        self.account = factories.account(login=login)
-        self.login = login
+        if share_with is None:
+            self.browser = app.test_client()
+            self.account = factories.account(login=login)
+            self.login = login
+        else:
+            self.browser, self.account, self.login = (share_with.browser, share_with.account,
+                                                      share_with.login)
         self.verifier = None
         self.nonce = None
 
@@ -56,7 +64,7 @@ class TestRelyingParty:
         params = {
             "response_type": "code",
             "client_id": self.client.client_id,
-            "redirect_uri": REDIRECT_URI,
+            "redirect_uri": self.redirect_uri,
             "scope": "openid profile email",
             "state": secrets.token_urlsafe(12),
             "nonce": self.nonce,
@@ -81,7 +89,8 @@ class TestRelyingParty:
         """Follow the IdP's pages (sign in, consent) until it redirects to the client."""
         for _ in range(max_steps):
             location = response.headers.get("Location", "")
-            if location.startswith(REDIRECT_URI) or location.startswith("http://127.0.0.1"):
+            if location.startswith(self.redirect_uri.split("?")[0]) or location.startswith(
+                    "http://127.0.0.1"):
                 return query_of(location)
             if response.status_code in (302, 303):
                 response = self.browser.get(location)
@@ -106,7 +115,7 @@ class TestRelyingParty:
         return self.browser.post("/token", data=form, auth=(self.client.client_id, self.secret))
 
     def exchange(self, code: str, **extra):
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
                 "code_verifier": self.verifier}
         form.update(extra)
         return self.token(**{k: v for k, v in form.items() if v is not None})

@@ -43,6 +43,12 @@ def _is_repetitive(core: str) -> bool:
     return bool(match) and (len(match.group(1)) <= 4 or match.group(1) in common_passwords())
 
 
+def _is_sequential(core: str) -> bool:
+    """A keyboard-free walk like '1234567890123' or 'abcdefghijklmnop'."""
+    steps = {ord(b) - ord(a) for a, b in zip(core, core[1:], strict=False)}
+    return bool(steps) and (steps <= {1, -9} or steps <= {-1, 9})
+
+
 def check_policy(password: str, context: tuple[str, ...] = ()) -> str:
     """Return the normalised password, or raise PasswordRejected with the reason."""
     password = normalise(password)
@@ -53,7 +59,8 @@ def check_policy(password: str, context: tuple[str, ...] = ()) -> str:
     lowered = password.casefold()
     core = re.sub(r"[\W_]+", "", lowered)
     stem = core.rstrip("0123456789")
-    if lowered in common_passwords() or core in common_passwords() or _is_repetitive(stem or core):
+    if (lowered in common_passwords() or core in common_passwords()
+            or _is_repetitive(stem or core) or _is_sequential(core)):
         raise PasswordRejected("This password is too common or predictable; choose another.")
     for word in context:
         word = re.sub(r"[\W_]+", "", (word or "").casefold())

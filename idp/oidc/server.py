@@ -15,6 +15,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import current_app
 
 from ..clients.models import Client
+from ..clients.registration import SCOPES
 from ..clock import to_timestamp
 from ..extensions import db
 from ..signing import get_keyring
@@ -135,6 +136,8 @@ class EndSession(EndSessionEndpoint):
 def build_server(app) -> AuthorizationServer:
     server = AuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=_save_token_unused)
+    # Unknown scopes are invalid_scope; known ones the client may not use are left out (§3.3).
+    server.scopes_supported = list(SCOPES)
     server.register_token_generator("default", AccessTokenGenerator())
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), OpenIDCode()])
     server.register_grant(RefreshTokenGrant, [RefreshedIdToken()])

@@ -1,0 +1,164 @@
+"""What people and clients see when things break: readable pages, spec JSON, 503 on outages,
+recovery without a restart, and never a traceback."""
+
+import socket
+import subprocess
+import threading
+import time
+from urllib.parse import urlsplit
+
+from .conftest import DATABASE_URL
+from .conftest import make_app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unknown_page_is_a_bilingual_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text and "Không tìm thấy trang" in response.text
+
+
+def test_an_unexpected_error_shows_a_reference_and_no_internals(database_url, keys_dir, app):
+    broken = make_app(database_url, keys_dir)
+
+    def boom():
+        raise RuntimeError("secret internal detail /srv/idp/thing.py")
+
+    broken.add_url_rule("/boom", "boom", boom)
+    response = broken.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "Reference" in response.text
+    for leak in ("Traceback", "secret internal detail", "/srv/idp", "RuntimeError"):
+        assert leak not in response.text
+
+
+def test_store_unreachable_means_503_and_no_session(database_url, keys_dir, app, factories):
+    down = make_app(database_url, keys_dir, REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    browser = down.test_client()
+    page = browser.get("/login")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"]
+    assert "briefly unavailable" in page.text
+    assert browser.get_cookie("__Host-idp_session", domain="idp.test") is None
+    client, secret = factories.client()
+    token = browser.post("/token", data={"grant_type": "authorization_code", "code": "x",
+                                         "redirect_uri": "https://rp.test/callback",
+                                         "code_verifier": "v" * 43}, auth=(client.client_id, secret))
+    assert token.status_code == 503
+    assert token.json == {"error": "temporarily_unavailable"}
+
+
+def test_redis_going_away_and_coming_back_needs_no_restart(database_url, keys_dir, app, tmp_path):
+    port = _free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(tmp_path)]
+
+    def start():
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                return process
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    server = start()
+    try:
+        idp = make_app(database_url, keys_dir, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        browser = idp.test_client()
+        assert browser.get("/login").status_code == 200
+        server.terminate()
+        server.wait(5)
+        assert browser.get("/login").status_code == 503
+        server = start()
+        assert browser.get("/login").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def test_database_unreachable_means_503_and_never_a_redirect(keys_dir, app):
+    down = make_app(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/none", keys_dir)
+    browser = down.test_client()
+    response = browser.get("/authorize", query_string={
+        "client_id": "any", "redirect_uri": "https://rp.test/callback", "response_type": "code"})
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+    token = browser.post("/token", data={"grant_type": "client_credentials"}, auth=("a", "b"))
+    assert token.status_code == 503 and token.json["error"] == "temporarily_unavailable"
+
+
+class CuttableProxy:
+    """A TCP proxy to the real database that the test can cut and restore (an outage)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = _free_port()
+        self.sockets: list[socket.socket] = []
+        self.listener = None
+
+    def start(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener) -> None:
+        while True:
+            try:
+                inbound, _ = listener.accept()
+            except OSError:
+                return
+            outbound = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [inbound, outbound]
+            for a, b in ((inbound, outbound), (outbound, inbound)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sink.close()
+
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        self.listener.close()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        self.sockets.clear()
+
+
+if DATABASE_URL.startswith("postgresql"):
+
+    def test_database_outage_is_503_and_recovers_by_itself(keys_dir, app, factories):
+        parts = urlsplit(DATABASE_URL)
+        proxy = CuttableProxy(parts.port or 5432)
+        proxy.start()
+        url = parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}").geturl()
+        idp = make_app(url, keys_dir)
+        client, secret = factories.client(grant_types=["client_credentials"], redirect_uris=[])
+        browser = idp.test_client()
+
+        def token():
+            return browser.post("/token", data={"grant_type": "client_credentials"},
+                                auth=(client.client_id, secret))
+
+        assert token().status_code == 200
+        proxy.cut()
+        assert token().status_code == 503
+        proxy.start()
+        assert token().status_code == 200
