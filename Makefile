@@ -10,10 +10,11 @@ DEMO_ENV := IDP_CONFIG=config/demo.toml
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/e2e/node/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	npm ci --prefix tests/e2e/node --no-audit --no-fund
 	touch $(STAMP)
 
 demo: install
@@ -24,7 +25,10 @@ demo: install
 	@echo "Demo credentials:"
 	@$(DEMO_ENV) $(BIN)/flask --app idp demo seed
 	@echo
-	$(DEMO_ENV) $(BIN)/flask --app idp run --host 127.0.0.1 --port 5000
+	@# One worker: the demo's in-process store lives in that process (threads share it).
+	$(DEMO_ENV) $(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5000 \
+		--access-logfile - 'idp:create_app()'
+
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -151,4 +151,4 @@ def validate(config) -> None:
                 f"set IDP_{key} to a random value of at least 32 characters."
             )
     if issuer.scheme != "https":
-        raise ConfigError("Refusing to start in production with an http issuer: use https.")
+        raise ConfigError("Refusing to start in production with an http IDP_ISSUER: use https.")

@@ -52,8 +52,8 @@ def create(login, password_stdin, as_json, **profile):
     password_hash = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        context = (identifier, profile.get("given_name"), profile.get("family_name"),
-                   (profile.get("email") or "").split("@")[0])
+        context = (identifier, identifier.split("@")[0], profile.get("given_name"),
+                   profile.get("family_name"), (profile.get("email") or "").split("@")[0])
         try:
             password_hash = hash_password(check_policy(password, context))
         except PasswordRejected as exc:

@@ -59,8 +59,9 @@ def check_policy(password: str, context: tuple[str, ...] = ()) -> str:
     lowered = password.casefold()
     core = re.sub(r"[\W_]+", "", lowered)
     stem = core.rstrip("0123456789")
-    if (lowered in common_passwords() or core in common_passwords()
-            or _is_repetitive(stem or core) or _is_sequential(core)):
+    common = common_passwords()
+    if (lowered in common or core in common or stem in common  # 'Password' + '1234567890'
+            or _is_repetitive(stem or core) or _is_repetitive(core) or _is_sequential(core)):
         raise PasswordRejected("This password is too common or predictable; choose another.")
     for word in context:
         word = re.sub(r"[\W_]+", "", (word or "").casefold())

@@ -26,10 +26,14 @@ def hash_secret(secret: str) -> str:
 
 def _loopback_without_port(uri: str) -> str | None:
     """`http://127.0.0.1:53117/cb` -> `http://127.0.0.1/cb`; None for anything not plain loopback."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:  # malformed: an unclosed IPv6 literal, a non-numeric or too large port
+        return None
     if parts.scheme != "http" or parts.fragment or "@" in parts.netloc:
         return None
-    host = parts.netloc.rsplit(":", 1)[0] if parts.port is not None else parts.netloc
+    host = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
     if host not in ("127.0.0.1", "[::1]"):
         return None
     return urlunsplit(("http", host, parts.path, parts.query, ""))

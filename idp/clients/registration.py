@@ -45,22 +45,25 @@ def _check_uri(uri: str, field: str) -> str:
         raise RegistrationError(f"{field}: {uri!r} is empty or contains white space.")
     if "*" in uri:
         raise RegistrationError(f"{field}: {uri} has a wildcard; register exact URIs only.")
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # e.g. an unclosed IPv6 literal
+        raise RegistrationError(f"{field}: {uri} is not a valid URI.") from exc
     if parts.scheme not in ("https", "http") or not uri.startswith(parts.scheme + "://"):
         raise RegistrationError(f"{field}: {uri} must start with https:// (lower case).")
     if "@" in parts.netloc:
         raise RegistrationError(f"{field}: {uri} has user information before the host.")
     if parts.fragment or "#" in uri:
         raise RegistrationError(f"{field}: {uri} has a fragment, which is not allowed.")
-    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.startswith("[") else (
-        parts.netloc.split("]")[0] + "]"
-    )
-    if not parts.hostname or not host:
+    if not parts.hostname:
         raise RegistrationError(f"{field}: {uri} has no host.")
     try:
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
+        port = parts.port
     except ValueError as exc:
         raise RegistrationError(f"{field}: {uri} has an invalid port.") from exc
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if parts.netloc.lower() != host + ("" if port is None else f":{port}"):
+        raise RegistrationError(f"{field}: {uri} has a malformed host.")
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         raise RegistrationError(
             f"{field}: {uri} uses http; only https, or http on 127.0.0.1 or [::1], is allowed."
