@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import accounts
+from . import audit  # noqa: F401 - registers the audit table
 from . import authn
 from . import clients
 from . import config

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import ForeignKey
@@ -47,6 +48,13 @@ class Account(db.Model):
     nationality: Mapped[str | None] = mapped_column(String(3))
     locale: Mapped[str | None] = mapped_column(String(10))
     proofed_level: Mapped[int] = mapped_column(default=1)
+    # Documents checked at proofing (level 2); the registry keeps them current (one way).
+    document_type: Mapped[str | None] = mapped_column(String(20))
+    document_number: Mapped[str | None] = mapped_column(String(40))
+    document_expires: Mapped[date | None]
+    residence_card_type: Mapped[str | None] = mapped_column(String(20))
+    residence_card_number: Mapped[str | None] = mapped_column(String(40))
+    residence_card_expires: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
@@ -73,6 +81,11 @@ class Account(db.Model):
             "nationality": self.nationality,
             "locale": self.locale,
             "proofed_level": self.proofed_level,
+            "document_type": self.document_type,
+            "document_expires": self.document_expires and self.document_expires.isoformat(),
+            "residence_card_type": self.residence_card_type,
+            "residence_card_expires": (self.residence_card_expires
+                                       and self.residence_card_expires.isoformat()),
             "status": self.status,
             "created_at": self.created_at.isoformat(timespec="seconds"),
         }
