@@ -35,7 +35,10 @@ SCHEMA: dict[str, type | dict[str, type]] = {
     "REFRESH_TOKEN_ABSOLUTE_LIFETIME": int,
     "LOGIN_REQUEST_LIFETIME": int,
     "SESSION_LIFETIME": int,
-    "SESSION_IDLE_TIMEOUT": int,
+    "LEVEL2_LIFETIME": int,
+    "LEVEL2_IDLE_TIMEOUT": int,
+    "FACTOR_KEY": str,
+    "TOTP_ISSUER_NAME": str,
     "PROXY_HOPS": int,
     "ARGON2": {"TIME_COST": int, "MEMORY_COST": int, "PARALLELISM": int},
     "THROTTLE": {
@@ -141,9 +144,14 @@ def validate(config) -> None:
         raise ConfigError(f"IDP_ACCESS_TOKEN_SIGNING_ALG must be one of {', '.join(SIGNING_ALGS)}.")
     if not 1 <= config["CODE_LIFETIME"] <= 600:
         raise ConfigError("IDP_CODE_LIFETIME must be between 1 and 600 seconds.")
+    aliases = config.get("ACR_ALIASES") or {}
+    if not isinstance(aliases, dict) or any(
+        not isinstance(name, str) or level not in (1, 2) for name, level in aliases.items()
+    ):
+        raise ConfigError("IDP_ACR_ALIASES must map acr names to level 1 or 2.")
     if config["ENV"] != "production":
         return
-    for key in ("SECRET_KEY", "PAIRWISE_SALT"):
+    for key in ("SECRET_KEY", "PAIRWISE_SALT", "FACTOR_KEY"):
         value = config[key]
         if value.startswith(DEV_MARKER) or len(value) < 32:
             raise ConfigError(

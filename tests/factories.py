@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from idp.accounts import proofing
 from idp.accounts.models import Account
 from idp.accounts.models import canonical_login
+from idp.authn import totp
 from idp.authn.password import hash_password
 from idp.clients import registration
 from idp.extensions import db
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://rp.test/callback"
+VALID_UNTIL = date(2099, 12, 31)
 
 
 def _detached(obj):
@@ -49,3 +54,22 @@ class Factories:
         with self.app.app_context():
             registered = registration.create(fields, client_id=client_id)
             return _detached(registered.client), registered.client_secret
+
+    def level2(self, account, *, with_totp: bool = True, card_expires: date = VALID_UNTIL):
+        """Raise `account` to level 2 as an officer would; returns (TOTP secret, recovery codes)."""
+        with self.app.app_context():
+            stored = db.session.get(Account, account.id)
+            evidence = proofing.Evidence(
+                document_type="passport", document_number="B1234567",
+                document_expires=VALID_UNTIL, card_type="temporary", card_number="TT0012345",
+                card_expires=VALID_UNTIL, biometric_match_ref="match-1",
+                consent_ref="consent-1")
+            proofing.record_level2(stored, evidence, actor="test", today=date(2026, 1, 1))
+            stored.residence_card_expires = card_expires
+            secret, codes = None, []
+            if with_totp:
+                secret = totp.new_secret()
+                totp.enroll(stored.id, secret, confirmed=True)
+                codes = totp.new_recovery_codes(stored.id)
+            db.session.commit()
+            return secret, codes

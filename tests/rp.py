@@ -13,6 +13,7 @@ import secrets
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+import pyotp
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -56,6 +57,7 @@ class TestRelyingParty:
                                                       share_with.login)
         self.verifier = None
         self.nonce = None
+        self.totp_secret = None
 
     # --- the authorization request ---------------------------------------------------------
     def params(self, **overrides) -> dict:
@@ -84,8 +86,15 @@ class TestRelyingParty:
             "login": login or self.login, "password": password,
         })
 
+    def submit_totp(self, page, code: str | None = None):
+        """Type the current code of the enrolled authenticator (self.totp_secret)."""
+        flow = FLOW.search(page.text).group(1)
+        code = code or pyotp.TOTP(self.totp_secret).now()
+        return self.browser.post("/login/second-factor", data={
+            "csrf_token": csrf_of(page.text), "flow": flow, "code": code})
+
     def follow_to_client(self, response, *, approve=True, login=None, password=PASSWORD,
-                         max_steps=8):
+                         max_steps=16):
         """Follow the IdP's pages (sign in, consent) until it redirects to the client."""
         for _ in range(max_steps):
             location = response.headers.get("Location", "")
@@ -96,6 +105,8 @@ class TestRelyingParty:
                 response = self.browser.get(location)
             elif 'action="/login"' in response.text:
                 response = self.submit_login(response, login=login, password=password)
+            elif 'autocomplete="one-time-code"' in response.text:
+                response = self.submit_totp(response)
             elif 'name="decision"' in response.text:
                 response = self.browser.post(urlsplit(response.request.url).path, data={
                     "csrf_token": csrf_of(response.text),

@@ -21,6 +21,7 @@ from idp.extensions import db
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOOD_SECRET = secrets.token_urlsafe(36)
 GOOD_SALT = secrets.token_urlsafe(36)
+GOOD_FACTOR_KEY = secrets.token_urlsafe(36)
 
 
 @pytest.fixture(autouse=True)
@@ -117,10 +118,11 @@ def test_an_issuer_that_is_not_scheme_host_port_is_refused(base, issuer):
 
 def _production(base, **settings) -> dict:
     return {**base, "ENV": "production", "ISSUER": "https://idp.example.test",
-            "SECRET_KEY": GOOD_SECRET, "PAIRWISE_SALT": GOOD_SALT, **settings}
+            "SECRET_KEY": GOOD_SECRET, "PAIRWISE_SALT": GOOD_SALT,
+            "FACTOR_KEY": GOOD_FACTOR_KEY, **settings}
 
 
-@pytest.mark.parametrize("key", ["SECRET_KEY", "PAIRWISE_SALT"])
+@pytest.mark.parametrize("key", ["SECRET_KEY", "PAIRWISE_SALT", "FACTOR_KEY"])
 def test_production_refuses_the_development_secrets(base, key):
     config = _production(base)
     del config[key]  # falls back to the dev-only default of config/default.toml
@@ -128,7 +130,7 @@ def test_production_refuses_the_development_secrets(base, key):
     assert f"IDP_{key}" in message
 
 
-@pytest.mark.parametrize("key", ["SECRET_KEY", "PAIRWISE_SALT"])
+@pytest.mark.parametrize("key", ["SECRET_KEY", "PAIRWISE_SALT", "FACTOR_KEY"])
 def test_production_refuses_a_short_secret(base, key):
     assert f"IDP_{key}" in _refusal(_production(base, **{key: "s3cr3t-but-only-28-characters"}))
 
@@ -152,6 +154,7 @@ def _serve(tmp_path, keys_dir, **extra) -> subprocess.CompletedProcess:
         "IDP_ISSUER": "https://idp.example.test",
         "IDP_SECRET_KEY": GOOD_SECRET,
         "IDP_PAIRWISE_SALT": GOOD_SALT,
+        "IDP_FACTOR_KEY": GOOD_FACTOR_KEY,
         "IDP_KEYS_DIR": str(keys_dir),
         "IDP_DATABASE_URL": f"sqlite:///{tmp_path / 'idp.sqlite3'}",
         **extra,

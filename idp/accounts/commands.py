@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import date
 
@@ -9,13 +10,17 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
+from ..authn import totp
 from ..authn.password import PasswordRejected
 from ..authn.password import check_policy
 from ..authn.password import hash_password
 from ..cli import emit
 from ..cli import fail
 from ..cli import json_option
+from ..clock import now
 from ..extensions import db
+from . import proofing
 from .models import Account
 from .models import canonical_login
 
@@ -91,3 +96,66 @@ def list_accounts(as_json):
 @json_option
 def show(login, as_json):
     emit(_find(login).summary(), as_json)
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@accounts_cli.command("proof-level2")
+@click.argument("login")
+@click.option("--document-type", type=click.Choice(proofing.DOCUMENT_TYPES), default="passport",
+              show_default=True)
+@click.option("--document-number", required=True)
+@click.option("--document-expires", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--card-type", type=click.Choice(proofing.CARD_TYPES), required=True,
+              help="Residence card: permanent or temporary.")
+@click.option("--card-number", required=True)
+@click.option("--card-expires", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--biometric-match-ref", required=True, help="The registry's match reference.")
+@click.option("--consent-ref", required=True, help="Where the applicant's consent is recorded.")
+@json_option
+def proof_level2(login, document_type, document_number, document_expires, card_type,
+                 card_number, card_expires, biometric_match_ref, consent_ref, as_json):
+    """Record in-person level-2 proofing for an account (audited)."""
+    evidence = proofing.Evidence(
+        document_type=document_type, document_number=document_number,
+        document_expires=document_expires.date(), card_type=card_type, card_number=card_number,
+        card_expires=card_expires.date(), biometric_match_ref=biometric_match_ref,
+        consent_ref=consent_ref)
+    try:
+        account = proofing.record_level2(_find(login), evidence, actor=_actor(),
+                                         today=now().date())
+    except proofing.ProofingRefused as exc:
+        db.session.rollback()
+        fail(f"Level 2 refused: {exc}")
+    emit(account.summary(), as_json)
+
+
+@accounts_cli.command("downgrade")
+@click.argument("login")
+@click.option("--reason", required=True)
+@json_option
+def downgrade(login, reason, as_json):
+    """Take an account back to level 1 (audited)."""
+    try:
+        account = proofing.downgrade(_find(login), actor=_actor(), reason=reason)
+    except proofing.ProofingRefused as exc:
+        fail(str(exc))
+    emit(account.summary(), as_json)
+
+
+@accounts_cli.command("add-totp")
+@click.argument("login")
+@json_option
+def add_totp(login, as_json):
+    """Enroll TOTP for a test or demo account; prints the secret and recovery codes once."""
+    account = _find(login)
+    secret = totp.new_secret()
+    totp.enroll(account.id, secret, confirmed=True)
+    codes = totp.new_recovery_codes(account.id)
+    audit.record(_actor(), "account.add_totp", f"account:{account.id}")
+    db.session.commit()
+    emit({"login": account.login, "secret": secret,
+          "otpauth_uri": totp.provisioning_uri(secret, account.login),
+          "recovery_codes": codes}, as_json)

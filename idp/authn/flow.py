@@ -49,3 +49,11 @@ def finish(flow_id: str) -> dict | None:
         return None
     session["pending"] = [f for f in session["pending"] if f != flow_id]
     return consume_json(get_store(), key("flow", flow_id))
+
+
+def mark(flow_id: str, **state) -> None:
+    """Record an outcome on a parked request (e.g. locked=True) for the resume to act on."""
+    flow = load(flow_id)
+    if flow is not None:
+        put_json(get_store(), key("flow", flow_id), {**flow, **state},
+                 current_app.config["LOGIN_REQUEST_LIFETIME"])

@@ -10,6 +10,7 @@ from flask import url_for
 
 from ..accounts.models import Account
 from ..accounts.models import canonical_login
+from ..assurance.amr import PASSWORD
 from ..extensions import db
 from ..web import client_ip
 from . import flow as flows
@@ -72,9 +73,14 @@ def login_submit():
     throttle.record_success(subject)
     if not account.is_active:
         # Only after the right password: telling why does not reveal that the account exists.
-        return render_template("authn/locked.html"), 403
+        # The service that sent the person here hears access_denied through the resume link.
+        if flow_id and flows.load(flow_id) is not None:
+            flows.mark(flow_id, locked=True)
+        else:
+            flow_id = None
+        return render_template("authn/locked.html", flow_id=flow_id), 403
     if new_hash:
         account.password_hash = new_hash
         db.session.commit()
-    record_login(account.id, amr=["pwd"], acr="1")
+    record_login(account.id, [PASSWORD])
     return _after_login(flow_id)

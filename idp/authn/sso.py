@@ -1,7 +1,8 @@
 """The signed-in state of this browser, kept in the server-side session.
 
-`login` = {account_id, sid, auth_time, amr, acr, started}. `auth_time` is the last real
-authentication (OIDC Core §2); `sid` identifies the session to relying parties.
+`login` = {account_id, sid, auth_time, factors, second_factor_time, started, last_seen}.
+`auth_time` is the last real authentication event (OIDC Core §2); `sid` identifies the session
+to relying parties; the factors decide `acr` and `amr` through idp/assurance.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask import session
 
+from ..assurance.policy import SessionFacts
 from ..clock import timestamp
 
 
@@ -20,12 +22,17 @@ class Login:
     account_id: int
     sid: str
     auth_time: int
-    amr: tuple[str, ...]
-    acr: str
+    factors: tuple[str, ...]
+    second_factor_time: int | None
     started: int
+    last_seen: int
 
     def age(self) -> int:
         return timestamp() - self.auth_time
+
+    def facts(self) -> SessionFacts:
+        return SessionFacts(frozenset(self.factors), self.auth_time, self.second_factor_time,
+                            self.last_seen)
 
 
 def current_login() -> Login | None:
@@ -40,14 +47,15 @@ def current_login() -> Login | None:
         account_id=data["account_id"],
         sid=data["sid"],
         auth_time=data["auth_time"],
-        amr=tuple(data["amr"]),
-        acr=data["acr"],
+        factors=tuple(data["factors"]),
+        second_factor_time=data.get("second_factor_time"),
         started=data["started"],
+        last_seen=data.get("last_seen", data["auth_time"]),
     )
 
 
-def record_login(account_id: int, *, amr: list[str], acr: str) -> Login:
-    """A successful authentication: new session id (SEC-67), new auth_time."""
+def record_login(account_id: int, factors: list[str], *, second_factor: bool = False) -> Login:
+    """A successful sign-in: new session id (SEC-67), new auth_time, these factors only."""
     previous = session.get("login")
     now = timestamp()
     same_account = previous and previous["account_id"] == account_id
@@ -55,12 +63,31 @@ def record_login(account_id: int, *, amr: list[str], acr: str) -> Login:
         "account_id": account_id,
         "sid": previous["sid"] if same_account else secrets.token_urlsafe(16),
         "auth_time": now,
-        "amr": amr,
-        "acr": acr,
+        "factors": list(factors),
+        "second_factor_time": now if second_factor else None,
         "started": previous["started"] if same_account else now,
+        "last_seen": now,
     }
     session.regenerate()
     return current_login()
+
+
+def add_second_factor(factor: str) -> Login:
+    """Step-up: the session keeps its first factor and gains a second (SEC-65: new id)."""
+    data = session["login"]
+    now = timestamp()
+    factors = [f for f in data["factors"] if f != factor] + [factor]
+    session["login"] = {**data, "factors": factors, "auth_time": now,
+                        "second_factor_time": now, "last_seen": now}
+    session.regenerate()
+    return current_login()
+
+
+def touch() -> None:
+    """Activity: resets the level-2 idle timer only (SEC-69), never auth_time."""
+    data = session.get("login")
+    if data is not None:
+        session["login"] = {**data, "last_seen": timestamp()}
 
 
 def end_login() -> None:

@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.errors import AccessDeniedError
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import InteractionRequiredError
 from authlib.oidc.core.errors import LoginRequiredError
 from flask import current_app
 from flask import redirect
@@ -24,14 +23,25 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from ..accounts import queries
 from ..accounts.models import Account
+from ..assurance import policy
+from ..assurance.amr import amr_of
+from ..assurance.levels import DEFAULT_NAMES
+from ..assurance.levels import Level
+from ..assurance.requirements import Requirements
 from ..authn import flow as flows
 from ..authn.sso import current_login
 from ..authn.sso import end_login
+from ..authn.sso import touch
+from ..clock import now
+from ..clock import timestamp
 from ..extensions import db
 from . import consents
 from .checks import AUTHORIZE_CHECKS
 from .checks import check_single_values
+from .errors import UNMET_DESCRIPTIONS
+from .errors import UnmetAuthenticationRequirementsError
 from .principal import Principal
 from .server import get_server
 from .server import query_client
@@ -103,30 +113,50 @@ def _signed_in_account(login) -> Account | None:
     return account
 
 
-def _needs_fresh_login(params: dict, login, parked: dict | None) -> bool:
-    """prompt=login and max_age (OIDC Core §3.1.2.1) ask for an authentication after the request."""
-    if login is None:
-        return True
-    if parked is not None and login.auth_time >= parked["created"]:
-        return False
-    if "login" in params.get("prompt", "").split():
-        return True
-    max_age = params.get("max_age")
-    return max_age is not None and login.age() > int(max_age)
+def _acr_names() -> dict[str, Level]:
+    aliases = current_app.config.get("ACR_ALIASES") or {}
+    return {**DEFAULT_NAMES, **{name: Level(level) for name, level in aliases.items()}}
+
+
+def _assess(params: dict, client, account, login, parked: dict | None):
+    config = current_app.config
+    requirements = Requirements.from_request(params, client.min_level, _acr_names())
+    return policy.decide(
+        requirements, queries.facts(account), login.facts(),
+        now=timestamp(), today=now().date(),
+        fresh_since=parked["created"] if parked else None,
+        names=_acr_names(),
+        windows=policy.Windows(config["LEVEL2_LIFETIME"], config["LEVEL2_IDLE_TIMEOUT"]),
+    )
 
 
 def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None = None):
-    """Sign in, consent, or issue the code."""
+    """Sign in, step up, refuse, ask for consent, or issue the code (STYLE.md login spine)."""
     redirect_uri, state = params["redirect_uri"], params.get("state")
     prompts = params.get("prompt", "").split()
+    client = grant.request.client
     login = current_login()
     account = _signed_in_account(login)
-    if account is None or _needs_fresh_login(params, login, parked):
+    if account is None:
         if "none" in prompts:
             return _finish(flow_id, error_redirect(redirect_uri, LoginRequiredError(), state))
+        return _redirect(url_for("authn.login", flow=flows.park(params, flow_id)))
+    decision = _assess(params, client, account, login, parked)
+    touch()
+    if isinstance(decision, policy.Denied):
+        error = AccessDeniedError("The account is locked and cannot sign in.")
+        return _finish(flow_id, error_redirect(redirect_uri, error, state))
+    if isinstance(decision, policy.Unmet):
+        return _unmet(params, client, decision.reason, flow_id, show_page="none" not in prompts)
+    if isinstance(decision, policy.Authenticate | policy.StepUp):
+        if "none" in prompts:
+            error = (LoginRequiredError() if isinstance(decision, policy.Authenticate)
+                     else InteractionRequiredError())
+            return _finish(flow_id, error_redirect(redirect_uri, error, state))
         flow_id = flows.park(params, flow_id)
+        if isinstance(decision, policy.StepUp):
+            return _redirect(url_for("authn.second_factor", flow=flow_id))
         return _redirect(url_for("authn.login", flow=flow_id))
-    client = grant.request.client
     scopes = grant.request.scope.split()
     consented = parked is not None and parked.get("consented")
     if not consented and ("consent" in prompts or not consents.covers(account, client, scopes)):
@@ -136,10 +166,20 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
         return _redirect(url_for("oidc.consent", flow_id=flow_id))
     if flow_id is not None and flows.finish(flow_id) is None:
         return render_template("oidc/flow_gone.html"), 400
-    principal = Principal(account=account, acr=login.acr, amr=list(login.amr),
+    principal = Principal(account=account, acr=decision.acr, amr=amr_of(login.factors),
                           auth_time=login.auth_time, grant_id="", sid=login.sid)
     _, _, headers = grant.create_authorization_response(redirect_uri, principal)
     return _redirect(_with_iss(dict(headers)["Location"]))
+
+
+def _unmet(params: dict, client, reason: str, flow_id: str | None, *, show_page: bool):
+    """OIDC Core §3.1.2.6: never a code below a hard requirement; the person learns why."""
+    error = UnmetAuthenticationRequirementsError(UNMET_DESCRIPTIONS.get(reason, reason))
+    response = _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
+    if not show_page:
+        return response
+    return render_template("oidc/unmet.html", client=client, reason=reason,
+                           back=response.headers["Location"]), 403
 
 
 def _finish(flow_id: str | None, response):
@@ -171,6 +211,9 @@ def resume(flow_id: str):
     if parked is None:
         return render_template("oidc/flow_gone.html"), 400
     params = parked["params"]
+    if parked.get("locked"):
+        error = AccessDeniedError("The account is locked and cannot sign in.")
+        return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
     try:
         grant = _validated_grant(params)
     except OAuth2Error as error:  # e.g. the client was disabled meanwhile
@@ -199,7 +242,3 @@ def consent(flow_id: str):
     consents.record(account, client, scopes)
     flows.park(params, flow_id, consented=True)
     return _redirect(url_for("oidc.resume", flow_id=flow_id))
-
-
-def authorize_url(params: dict) -> str:
-    return f"{current_app.config['ISSUER']}/authorize?{urlencode(params)}"

@@ -10,6 +10,7 @@ import json
 from flask import Response
 from flask import current_app
 
+from ..assurance.amr import SUPPORTED_AMR
 from ..clients.registration import AUTH_METHODS
 from ..clients.registration import GRANT_TYPES
 from ..clients.registration import SCOPES
@@ -20,7 +21,9 @@ from .grants import CONFIDENTIAL_METHODS
 from .server import ID_TOKEN_ALGS
 
 
-def metadata(issuer: str) -> dict:
+def metadata(config) -> dict:
+    issuer = config["ISSUER"]
+    acr_names = ["1", "2", *(config.get("ACR_ALIASES") or {})]
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
@@ -45,9 +48,10 @@ def metadata(issuer: str) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": SUPPORTED_CLAIMS,
         "claim_types_supported": ["normal"],
-        "acr_values_supported": ["1"],
+        "acr_values_supported": acr_names,
+        "amr_values_supported": list(SUPPORTED_AMR),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
@@ -63,7 +67,7 @@ def _json(body: bytes) -> Response:
 def discovery():
     body = current_app.extensions.get("idp.discovery_bytes")
     if body is None:
-        body = json.dumps(metadata(current_app.config["ISSUER"])).encode()
+        body = json.dumps(metadata(current_app.config)).encode()
         current_app.extensions["idp.discovery_bytes"] = body
     return _json(body)
 

@@ -15,7 +15,8 @@ def test_discovery_is_truthful(client):
     assert doc["authorization_response_iss_parameter_supported"] is True
     assert "password" not in doc["grant_types_supported"]
     assert "implicit" not in doc["grant_types_supported"]
-    assert doc["acr_values_supported"] == ["1"]
+    assert doc["acr_values_supported"][:2] == ["1", "2"]
+    assert doc["claims_parameter_supported"] is True
     algs = doc["id_token_signing_alg_values_supported"]
     assert "RS256" in algs and "none" not in algs and not any(a.startswith("HS") for a in algs)
     assert not any(a.startswith("HS") or a == "none"

@@ -1,0 +1,65 @@
+"""Step-up pages: ask only for the missing second factor, never the password again (DESIGN.md).
+
+They follow a password sign-in in the same session (SEC-59): the factor is checked against the
+signed-in account, and success renews the session id and auth_time (SEC-65).
+"""
+
+from __future__ import annotations
+
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from ..assurance.amr import RECOVERY_CODE
+from ..assurance.amr import TOTP
+from ..web import client_ip
+from . import flow as flows
+from . import throttle
+from . import totp
+from .routes import bp
+from .sso import add_second_factor
+from .sso import current_login
+
+
+def _page(flow_id, error=None, status=200, retry_after=None):
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template("authn/second_factor.html", flow_id=flow_id or "", error=error), \
+        status, headers
+
+
+def _done(flow_id):
+    if flow_id and flows.load(flow_id) is not None:
+        return redirect(url_for("oidc.resume", flow_id=flow_id), 303)
+    return redirect(url_for("authn.home"), 303)
+
+
+@bp.get("/login/second-factor")
+def second_factor():
+    if current_login() is None:
+        return redirect(url_for("authn.login", flow=request.args.get("flow", "")))
+    flow_id = request.args.get("flow")
+    return _page(flow_id if flows.load(flow_id) else None)
+
+
+@bp.post("/login/second-factor")
+def second_factor_submit():
+    login = current_login()
+    flow_id = request.form.get("flow") or None
+    if login is None:
+        return redirect(url_for("authn.login", flow=flow_id or ""), 303)
+    code = request.form.get("code", "")
+    recovery = request.form.get("recovery_code", "")
+    try:
+        if recovery:
+            totp.use_recovery_code(login.account_id, recovery, ip=client_ip())
+        else:
+            totp.verify(login.account_id, code, ip=client_ip())
+    except throttle.Throttled as exc:
+        return _page(flow_id, "throttled", 429, exc.retry_after)
+    except totp.TotpReplayed:
+        return _page(flow_id, "replayed", 401)
+    except totp.TotpInvalid:
+        return _page(flow_id, "recovery_invalid" if recovery else "invalid", 401)
+    add_second_factor(RECOVERY_CODE if recovery else TOTP)
+    return _done(flow_id)
