@@ -8,6 +8,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from ..accounts import events
 from ..accounts.models import Account
 from ..accounts.models import canonical_login
 from ..assurance.amr import PASSWORD
@@ -16,6 +17,7 @@ from ..web import client_ip
 from . import flow as flows
 from . import password
 from . import throttle
+from .reauth import safe_next
 from .sso import current_login
 from .sso import record_login
 
@@ -26,14 +28,16 @@ MAX_LOGIN_LENGTH = 254
 
 def _login_page(flow_id, login_hint="", error=None, status=200):
     return render_template(
-        "authn/login.html", flow_id=flow_id or "", login_hint=login_hint, error=error
+        "authn/login.html", flow_id=flow_id or "", login_hint=login_hint, error=error,
+        next_path=safe_next(request.values.get("next")) or "",
     ), status
 
 
-def _after_login(flow_id):
+def after_authentication(flow_id):
+    """Back to the parked authorization request, the page that asked, or the home page."""
     if flow_id and flows.load(flow_id) is not None:
         return redirect(url_for("oidc.resume", flow_id=flow_id), 303)
-    return redirect(url_for("authn.home"), 303)
+    return redirect(safe_next(request.values.get("next")) or url_for("authn.home"), 303)
 
 
 @bp.get("/")
@@ -81,6 +85,7 @@ def login_submit():
         return render_template("authn/locked.html", flow_id=flow_id), 403
     if new_hash:
         account.password_hash = new_hash
-        db.session.commit()
+    events.record(account.id, events.SIGN_IN, ip=client_ip(), factors=[PASSWORD])
+    db.session.commit()
     record_login(account.id, [PASSWORD])
-    return _after_login(flow_id)
+    return after_authentication(flow_id)

@@ -11,12 +11,16 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from ..accounts import events
 from ..assurance.amr import RECOVERY_CODE
 from ..assurance.amr import TOTP
+from ..extensions import db
 from ..web import client_ip
 from . import flow as flows
 from . import throttle
 from . import totp
+from .reauth import safe_next
+from .routes import after_authentication
 from .routes import bp
 from .sso import add_second_factor
 from .sso import current_login
@@ -24,20 +28,16 @@ from .sso import current_login
 
 def _page(flow_id, error=None, status=200, retry_after=None):
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
-    return render_template("authn/second_factor.html", flow_id=flow_id or "", error=error), \
+    return render_template("authn/second_factor.html", flow_id=flow_id or "", error=error,
+                           next_path=safe_next(request.values.get("next")) or ""), \
         status, headers
-
-
-def _done(flow_id):
-    if flow_id and flows.load(flow_id) is not None:
-        return redirect(url_for("oidc.resume", flow_id=flow_id), 303)
-    return redirect(url_for("authn.home"), 303)
 
 
 @bp.get("/login/second-factor")
 def second_factor():
     if current_login() is None:
-        return redirect(url_for("authn.login", flow=request.args.get("flow", "")))
+        return redirect(url_for("authn.login", flow=request.args.get("flow", ""),
+                                next=safe_next(request.args.get("next"))))
     flow_id = request.args.get("flow")
     return _page(flow_id if flows.load(flow_id) else None)
 
@@ -61,5 +61,8 @@ def second_factor_submit():
         return _page(flow_id, "replayed", 401)
     except totp.TotpInvalid:
         return _page(flow_id, "recovery_invalid" if recovery else "invalid", 401)
-    add_second_factor(RECOVERY_CODE if recovery else TOTP)
-    return _done(flow_id)
+    factor = RECOVERY_CODE if recovery else TOTP
+    events.record(login.account_id, events.STEP_UP, ip=client_ip(), factor=factor)
+    db.session.commit()
+    add_second_factor(factor)
+    return after_authentication(flow_id)

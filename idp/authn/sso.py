@@ -15,6 +15,8 @@ from flask import session
 
 from ..assurance.policy import SessionFacts
 from ..clock import timestamp
+from ..web import client_ip
+from . import devices
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def current_login() -> Login | None:
     data = session.get("login")
     if not data:
         return None
-    if timestamp() - data["started"] > current_app.config["SESSION_LIFETIME"]:
+    if (timestamp() - data["started"] > current_app.config["SESSION_LIFETIME"]
+            or devices.is_ended(data["sid"])):
         session.pop("login", None)
         return None
     return Login(
@@ -69,6 +72,8 @@ def record_login(account_id: int, factors: list[str], *, second_factor: bool = F
         "last_seen": now,
     }
     session.regenerate()
+    if not same_account:
+        devices.register(account_id, session["login"]["sid"], ip=client_ip())
     return current_login()
 
 
@@ -92,4 +97,7 @@ def touch() -> None:
 
 def end_login() -> None:
     """Sign out: the server-side record goes, and with it the cookie."""
+    data = session.get("login")
+    if data:
+        devices.end(data["account_id"], data["sid"])
     session.clear()

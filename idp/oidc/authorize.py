@@ -23,6 +23,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from ..accounts import events
 from ..accounts import queries
 from ..accounts.models import Account
 from ..assurance import policy
@@ -40,6 +41,7 @@ from ..extensions import db
 from . import consents
 from .checks import AUTHORIZE_CHECKS
 from .checks import check_single_values
+from .claims import released_claims
 from .errors import UNMET_DESCRIPTIONS
 from .errors import UnmetAuthenticationRequirementsError
 from .principal import Principal
@@ -169,6 +171,9 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
     principal = Principal(account=account, acr=decision.acr, amr=amr_of(login.factors),
                           auth_time=login.auth_time, grant_id="", sid=login.sid)
     _, _, headers = grant.create_authorization_response(redirect_uri, principal)
+    events.record(account.id, events.CLAIMS_RELEASED, client.client_id,
+                  claims=released_claims(scopes), acr=decision.acr)
+    db.session.commit()
     return _redirect(_with_iss(dict(headers)["Location"]))
 
 

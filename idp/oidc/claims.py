@@ -22,6 +22,12 @@ SUPPORTED_CLAIMS = sorted(
 )
 
 
+def released_claims(scopes: list[str]) -> list[str]:
+    """The claim names a grant of these scopes lets the client read (for the activity log)."""
+    names = ["sub"] if "openid" in scopes else []
+    return names + [claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())]
+
+
 def userinfo_claims(account, client, scope: str) -> dict:
     """Only what the granted scopes release, and nothing that is empty."""
     claims = {"sub": client_subject(account, client)}

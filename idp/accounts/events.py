@@ -1,0 +1,48 @@
+"""The holder's activity log: sign-ins, step-ups, and which service received which claims when
+(SEC-95). Written in the transaction of what it records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from ..clock import now
+from ..extensions import db
+
+SIGN_IN = "sign_in"
+STEP_UP = "step_up"
+CLAIMS_RELEASED = "claims_released"
+CONSENT_REVOKED = "consent_revoked"
+FACTOR_ADDED = "factor_added"
+FACTOR_REMOVED = "factor_removed"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+
+
+class AccountEvent(db.Model):
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=now)
+    kind: Mapped[str] = mapped_column(String(40))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def record(account_id: int, kind: str, client_id: str | None = None, **details) -> None:
+    """Add to the current transaction; the caller commits with the change it describes."""
+    db.session.add(AccountEvent(account_id=account_id, kind=kind, client_id=client_id,
+                                details=details))
+
+
+def recent(account_id: int, limit: int = 50) -> list[AccountEvent]:
+    return list(db.session.scalars(
+        db.select(AccountEvent).where(AccountEvent.account_id == account_id)
+        .order_by(AccountEvent.id.desc()).limit(limit)))
