@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml tests/e2e/node/package-lock.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	npm ci --prefix tests/e2e/node --no-audit --no-fund
+	@# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+	command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	touch $(STAMP)
 
 demo: install

@@ -6,12 +6,15 @@ Refused in production (SEC-83): demo credentials never reach a real deployment.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
 from flask.cli import AppGroup
 
+from .accounts import proofing
 from .accounts.models import Account
+from .authn import totp
 from .authn.password import hash_password
 from .cli import emit
 from .cli import fail
@@ -21,21 +24,20 @@ from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for `make demo` (refused in production).")
 
+# Demo only, printed by `make demo` so a tester can add it to an authenticator app.
+DEMO_TOTP_SECRET = "C2FUVHTELMUSQ5HSX4CASIZMI5KFH4QZ"  # noqa: S105 - public demo value
+VALID_UNTIL = date(2030, 12, 31)
+
 DEMO_ACCOUNTS = [
-    {
-        "login": "an.nguyen@demo.test",
-        "password": "demo level one resident",
-        "given_name": "Minh An",
-        "family_name": "Nguyen",
-        "email": "an.nguyen@demo.test",
-        "email_verified": True,
-        "phone_number": "+84901234567",
-        "birthdate": "1990-04-12",
-        "gender": "female",
-        "nationality": "KOR",
-        "locale": "vi",
-        "proofed_level": 1,
-    },
+    {"login": "an.nguyen@demo.test", "password": "demo level one resident", "level": 1,
+     "totp": False, "given_name": "Minh An", "family_name": "Nguyen", "nationality": "KOR",
+     "birthdate": "1990-04-12", "gender": "female"},
+    {"login": "kenji.sato@demo.test", "password": "demo level two with totp", "level": 2,
+     "totp": True, "given_name": "Kenji", "family_name": "Sato", "nationality": "JPN",
+     "birthdate": "1985-09-30", "gender": "male"},
+    {"login": "maria.lopez@demo.test", "password": "demo level two for passkeys", "level": 2,
+     "totp": False, "given_name": "María", "family_name": "López", "nationality": "ESP",
+     "birthdate": "1992-02-17", "gender": "female"},
 ]
 
 DEMO_CLIENT = {
@@ -49,22 +51,33 @@ DEMO_CLIENT = {
 }
 
 
+def _seed_account(spec: dict) -> None:
+    if db.session.scalar(db.select(Account.id).where(Account.login == spec["login"])):
+        return
+    profile = {k: spec[k] for k in ("given_name", "family_name", "nationality", "birthdate",
+                                     "gender")}
+    account = Account(login=spec["login"], password_hash=hash_password(spec["password"]),
+                      email=spec["login"], email_verified=True, phone_number="+84901234567",
+                      locale="vi", **profile)
+    db.session.add(account)
+    db.session.flush()
+    if spec["level"] == 2:
+        evidence = proofing.Evidence(
+            document_type="passport", document_number=f"DEMO{account.id:05d}",
+            document_expires=VALID_UNTIL, card_type="temporary",
+            card_number=f"TT-DEMO-{account.id:04d}", card_expires=VALID_UNTIL,
+            biometric_match_ref="demo-registry-match", consent_ref="demo-consent")
+        proofing.record_level2(account, evidence, actor="demo:seed", today=date.today())
+    if spec["totp"]:
+        totp.enroll(account.id, DEMO_TOTP_SECRET, confirmed=True)
+    db.session.commit()
+
+
 def _credentials_file() -> Path:
     return Path(current_app.instance_path) / "demo-client.json"
 
 
-@demo_cli.command("seed")
-@json_option
-def seed(as_json):
-    """Create the demo accounts and client if absent; print every demo credential."""
-    if current_app.config["ENV"] == "production":
-        fail("Demo data is refused in production.")
-    for spec in DEMO_ACCOUNTS:
-        exists = db.session.scalar(db.select(Account.id).where(Account.login == spec["login"]))
-        if not exists:
-            fields = {k: v for k, v in spec.items() if k != "password"}
-            db.session.add(Account(password_hash=hash_password(spec["password"]), **fields))
-    db.session.commit()
+def _seed_client() -> dict:
     client = registration.find(DEMO_CLIENT["client_id"])
     stored = _credentials_file()
     if client is None or not stored.exists():
@@ -77,18 +90,28 @@ def seed(as_json):
         stored.write_text(json.dumps({"client_id": DEMO_CLIENT["client_id"],
                                       "client_secret": secret}))
         stored.chmod(0o600)
-    credentials = json.loads(stored.read_text())
-    result = {
-        "accounts": [{"login": a["login"], "password": a["password"],
-                      "level": a["proofed_level"]} for a in DEMO_ACCOUNTS],
-        "client": credentials | {"redirect_uris": DEMO_CLIENT["redirect_uris"]},
-    }
-    text = "\n".join(
-        [f"  account  {a['login']}  password: {a['password']}  (level {a['level']})"
-         for a in result["accounts"]]
-        + [f"  client   {credentials['client_id']}  secret: {credentials['client_secret']}"]
-    )
-    emit(result, as_json, text=text)
+    return json.loads(stored.read_text())
+
+
+@demo_cli.command("seed")
+@json_option
+def seed(as_json):
+    """Create the demo accounts and client if absent; print every demo credential."""
+    if current_app.config["ENV"] == "production":
+        fail("Demo data is refused in production.")
+    for spec in DEMO_ACCOUNTS:
+        _seed_account(spec)
+    credentials = _seed_client()
+    accounts = [{"login": a["login"], "password": a["password"], "level": a["level"],
+                 "totp_secret": DEMO_TOTP_SECRET if a["totp"] else None} for a in DEMO_ACCOUNTS]
+    result = {"accounts": accounts,
+              "client": credentials | {"redirect_uris": DEMO_CLIENT["redirect_uris"]}}
+    lines = [f"  level {a['level']}  {a['login']}  password: {a['password']}"
+             + (f"  TOTP secret: {a['totp_secret']}" if a["totp_secret"] else "")
+             for a in accounts]
+    lines.append("           (maria.lopez: add a passkey on /account after signing in)")
+    lines.append(f"  client   {credentials['client_id']}  secret: {credentials['client_secret']}")
+    emit(result, as_json, text="\n".join(lines))
 
 
 def init_app(app) -> None:
