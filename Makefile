@@ -24,14 +24,20 @@ demo: install
 	$(DEMO_ENV) $(BIN)/flask --app idp db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app idp keys generate
 	@echo
-	@echo "Identity provider: http://127.0.0.1:5000  (discovery: /.well-known/openid-configuration)"
+	@echo "Identity provider:   http://localhost:5000   (your account: /account)"
+	@echo "Relying-party demo:  http://127.0.0.1:5001   (a bank, a landlord, a public portal)"
 	@echo "Demo credentials:"
 	@$(DEMO_ENV) $(BIN)/flask --app idp demo seed
 	@echo
-	@# One worker: the demo's in-process store lives in that process (threads share it).
+	@echo "Ctrl-C stops both."
+	@# One IdP worker: the demo's in-process store lives in that process (threads share it).
+	@trap 'kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5000 \
-		--access-logfile - 'idp:create_app()'
-
+		--access-logfile - 'idp:create_app()' & \
+	RP_ISSUER=http://localhost:5000 RP_CLIENTS_FILE=instance/demo-clients.json \
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5001 \
+		--access-logfile - 'relying_party_demo:create_app()' & \
+	wait
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -40,15 +40,22 @@ DEMO_ACCOUNTS = [
      "birthdate": "1992-02-17", "gender": "female"},
 ]
 
-DEMO_CLIENT = {
-    "client_id": "demo-rp",
-    "name": "Relying-party demo (bank, landlord, portal)",
-    "redirect_uris": ["http://127.0.0.1:5001/callback"],
-    "post_logout_redirect_uris": ["http://127.0.0.1:5001/"],
-    "grant_types": ["authorization_code", "refresh_token"],
-    "token_endpoint_auth_method": "client_secret_basic",
-    "scope": "openid profile email phone",
+RP_BASE = "http://127.0.0.1:5001"
+# The relying-party demo's three services, each a client of its own (relying_party_demo/).
+DEMO_CLIENTS = {
+    "bank": {"name": "Saigon Demo Bank", "min_level": 1},
+    "landlord": {"name": "Rental registration", "min_level": 2},
+    "portal": {"name": "Public-service portal", "min_level": 1},
 }
+
+
+def _client_metadata(service: str, spec: dict) -> dict:
+    return {"name": spec["name"], "min_level": spec["min_level"],
+            "redirect_uris": [f"{RP_BASE}/{service}/callback"],
+            "post_logout_redirect_uris": [f"{RP_BASE}/"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "client_secret_basic",
+            "scope": "openid profile email phone"}
 
 
 def _seed_account(spec: dict) -> None:
@@ -74,23 +81,28 @@ def _seed_account(spec: dict) -> None:
 
 
 def _credentials_file() -> Path:
-    return Path(current_app.instance_path) / "demo-client.json"
+    return Path(current_app.instance_path) / "demo-clients.json"
 
 
-def _seed_client() -> dict:
-    client = registration.find(DEMO_CLIENT["client_id"])
+def _seed_clients() -> dict:
+    """Register the demo clients if needed; their secrets are kept (0600) for the demo RP."""
     stored = _credentials_file()
-    if client is None or not stored.exists():
+    credentials = json.loads(stored.read_text()) if stored.exists() else {}
+    for service, spec in DEMO_CLIENTS.items():
+        client_id = f"demo-{service}"
+        client = registration.find(client_id)
+        if client is not None and service in credentials:
+            continue
         if client is None:
-            meta = {k: v for k, v in DEMO_CLIENT.items() if k != "client_id"}
-            secret = registration.create(meta, client_id=DEMO_CLIENT["client_id"]).client_secret
+            secret = registration.create(_client_metadata(service, spec),
+                                         client_id=client_id).client_secret
         else:
             secret = registration.rotate_secret(client)
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps({"client_id": DEMO_CLIENT["client_id"],
-                                      "client_secret": secret}))
-        stored.chmod(0o600)
-    return json.loads(stored.read_text())
+        credentials[service] = {"client_id": client_id, "client_secret": secret}
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps(credentials, indent=2))
+    stored.chmod(0o600)
+    return credentials
 
 
 @demo_cli.command("seed")
@@ -101,16 +113,16 @@ def seed(as_json):
         fail("Demo data is refused in production.")
     for spec in DEMO_ACCOUNTS:
         _seed_account(spec)
-    credentials = _seed_client()
+    credentials = _seed_clients()
     accounts = [{"login": a["login"], "password": a["password"], "level": a["level"],
                  "totp_secret": DEMO_TOTP_SECRET if a["totp"] else None} for a in DEMO_ACCOUNTS]
-    result = {"accounts": accounts,
-              "client": credentials | {"redirect_uris": DEMO_CLIENT["redirect_uris"]}}
+    result = {"accounts": accounts, "clients": credentials}
     lines = [f"  level {a['level']}  {a['login']}  password: {a['password']}"
              + (f"  TOTP secret: {a['totp_secret']}" if a["totp_secret"] else "")
              for a in accounts]
     lines.append("           (maria.lopez: add a passkey on /account after signing in)")
-    lines.append(f"  client   {credentials['client_id']}  secret: {credentials['client_secret']}")
+    lines += [f"  client   {c['client_id']}  secret: {c['client_secret']}"
+              for c in credentials.values()]
     emit(result, as_json, text="\n".join(lines))
 
 

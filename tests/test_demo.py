@@ -19,6 +19,8 @@ def test_seed_prints_working_credentials_and_is_idempotent(app, factories, tmp_p
     assert first == second
     levels = {a["login"]: a["level"] for a in first["accounts"]}
     assert sorted(levels.values()) == [1, 2, 2]
+    assert sorted(first["clients"]) == ["bank", "landlord", "portal"]
+    assert oct((tmp_path / "demo-clients.json").stat().st_mode)[-3:] == "600"
     totp_holder = next(a for a in first["accounts"] if a["totp_secret"])
     rp = TestRelyingParty(app, factories, login="unused@example.test", min_level=2)
     rp.login, rp.totp_secret = totp_holder["login"], totp_holder["totp_secret"]
