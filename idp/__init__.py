@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import accounts
+from . import admin
 from . import audit  # noqa: F401 - registers the audit table
 from . import authn
 from . import clients
@@ -37,5 +38,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     accounts.init_app(app)
     clients.init_app(app)
     oidc.init_app(app)
+    admin.init_app(app)
     demo.init_app(app)
     return app

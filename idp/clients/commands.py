@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 
 import click
 from flask.cli import AppGroup
 
+from .. import audit
 from ..cli import emit
 from ..cli import fail
 from ..cli import json_option
@@ -67,6 +69,11 @@ def _get(client_id: str) -> Client:
     return client
 
 
+def _audit(action: str, client_id: str) -> None:
+    audit.record(f"cli:{getpass.getuser()}", action, f"client:{client_id}")
+    db.session.commit()
+
+
 def _result(registered: registration.Registered) -> dict:
     data = registered.client.summary()
     if registered.client_secret:
@@ -88,6 +95,7 @@ def create(public, client_id, as_json, **kwargs):
         registered = registration.create(meta, client_id=client_id)
     except registration.RegistrationError as exc:
         fail(str(exc))
+    _audit("client.create", registered.client.client_id)
     emit(_result(registered), as_json)
 
 
@@ -118,6 +126,7 @@ def update(client_id, as_json, **kwargs):
     except registration.RegistrationError as exc:
         db.session.rollback()
         fail(str(exc))
+    _audit("client.update", client_id)
     emit(_result(registered), as_json)
 
 
@@ -131,6 +140,7 @@ def rotate_secret(client_id, as_json):
         secret = registration.rotate_secret(client)
     except registration.RegistrationError as exc:
         fail(str(exc))
+    _audit("client.rotate_secret", client_id)
     emit({"client_id": client.client_id, "client_secret": secret}, as_json)
 
 
@@ -141,4 +151,5 @@ def rotate_secret(client_id, as_json):
 def disable(client_id, enable, as_json):
     """A disabled client can no longer start sign-ins or use tokens."""
     client = registration.set_disabled(_get(client_id), disabled=not enable)
+    _audit("client.enable" if enable else "client.disable", client_id)
     emit(client.summary(), as_json)
