@@ -14,6 +14,8 @@ from flask.cli import AppGroup
 
 from .accounts import proofing
 from .accounts.models import Account
+from .admin.commands import create_staff
+from .admin.staff import Staff
 from .authn import totp
 from .authn.password import hash_password
 from .cli import emit
@@ -27,6 +29,8 @@ demo_cli = AppGroup("demo", help="Demo data for `make demo` (refused in producti
 # Demo only, printed by `make demo` so a tester can add it to an authenticator app.
 DEMO_TOTP_SECRET = "C2FUVHTELMUSQ5HSX4CASIZMI5KFH4QZ"  # noqa: S105 - public demo value
 VALID_UNTIL = date(2030, 12, 31)
+DEMO_STAFF = {"login": "admin@demo.test", "name": "Demo Admin", "role": "admin",
+              "password": "demo console administrator"}
 
 DEMO_ACCOUNTS = [
     {"login": "an.nguyen@demo.test", "password": "demo level one resident", "level": 1,
@@ -80,6 +84,14 @@ def _seed_account(spec: dict) -> None:
     db.session.commit()
 
 
+def _seed_staff() -> None:
+    if db.session.scalar(db.select(Staff.id).where(Staff.login == DEMO_STAFF["login"])):
+        return
+    create_staff(DEMO_STAFF["login"], DEMO_STAFF["name"], DEMO_STAFF["role"],
+                 DEMO_STAFF["password"], secret=DEMO_TOTP_SECRET)
+    db.session.commit()
+
+
 def _credentials_file() -> Path:
     return Path(current_app.instance_path) / "demo-clients.json"
 
@@ -114,15 +126,20 @@ def seed(as_json):
     for spec in DEMO_ACCOUNTS:
         _seed_account(spec)
     credentials = _seed_clients()
+    _seed_staff()
     accounts = [{"login": a["login"], "password": a["password"], "level": a["level"],
                  "totp_secret": DEMO_TOTP_SECRET if a["totp"] else None} for a in DEMO_ACCOUNTS]
-    result = {"accounts": accounts, "clients": credentials}
+    staff = {k: DEMO_STAFF[k] for k in ("login", "password", "role")}
+    staff["totp_secret"] = DEMO_TOTP_SECRET
+    result = {"accounts": accounts, "clients": credentials, "staff": staff}
     lines = [f"  level {a['level']}  {a['login']}  password: {a['password']}"
              + (f"  TOTP secret: {a['totp_secret']}" if a["totp_secret"] else "")
              for a in accounts]
     lines.append("           (maria.lopez: add a passkey on /account after signing in)")
     lines += [f"  client   {c['client_id']}  secret: {c['client_secret']}"
               for c in credentials.values()]
+    lines.append(f"  console  /admin  {staff['login']}  password: {staff['password']}"
+                 f"  TOTP secret: {DEMO_TOTP_SECRET}")
     emit(result, as_json, text="\n".join(lines))
 
 

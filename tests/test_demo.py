@@ -20,6 +20,7 @@ def test_seed_prints_working_credentials_and_is_idempotent(app, factories, tmp_p
     levels = {a["login"]: a["level"] for a in first["accounts"]}
     assert sorted(levels.values()) == [1, 2, 2]
     assert sorted(first["clients"]) == ["bank", "landlord", "portal"]
+    assert first["staff"]["role"] == "admin" and first["staff"]["totp_secret"]
     assert oct((tmp_path / "demo-clients.json").stat().st_mode)[-3:] == "600"
     totp_holder = next(a for a in first["accounts"] if a["totp_secret"])
     rp = TestRelyingParty(app, factories, login="unused@example.test", min_level=2)

@@ -26,7 +26,8 @@ from .staff import Staff
 staff_cli = AppGroup("staff", help="Console staff (admins, auditors, officers).")
 
 
-def create_staff(login: str, name: str, role: str, password: str) -> tuple[Staff, str]:
+def create_staff(login: str, name: str, role: str, password: str,
+                 secret: str | None = None) -> tuple[Staff, str]:
     """Create a staff member; returns it and its TOTP secret (shown once)."""
     identifier = canonical_login(login)
     staff = Staff(login=identifier, name=name, role=role,
@@ -34,7 +35,7 @@ def create_staff(login: str, name: str, role: str, password: str) -> tuple[Staff
                   totp_secret_encrypted=b"")
     db.session.add(staff)
     db.session.flush()
-    secret = totp.new_secret()
+    secret = secret or totp.new_secret()
     staff.totp_secret_encrypted = seal(secret, context=f"staff-totp:{staff.id}")
     return staff, secret
 
