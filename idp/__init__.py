@@ -12,6 +12,8 @@ from . import clients
 from . import config
 from . import demo
 from . import errors
+from . import health
+from . import logs
 from . import oidc
 from . import signing
 from . import store
@@ -27,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         config.load(app, overrides)
     except config.ConfigError as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -40,4 +43,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     oidc.init_app(app)
     admin.init_app(app)
     demo.init_app(app)
+    app.register_blueprint(health.bp)
     return app

@@ -20,7 +20,8 @@ from werkzeug.exceptions import InternalServerError
 from .extensions import db
 from .store import StoreUnavailable
 
-API_PATHS = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known/")
+API_PATHS = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known/",
+             "/healthz", "/readyz")
 RETRY_AFTER = "5"
 
 # status -> (English title, Vietnamese title, English text, Vietnamese text)

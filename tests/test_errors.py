@@ -162,3 +162,17 @@ if DATABASE_URL.startswith("postgresql"):
         assert token().status_code == 503
         proxy.start()
         assert token().status_code == 200
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"database": "ok", "store": "ok"}
+
+
+def test_readiness_is_503_when_the_store_is_down(database_url, keys_dir, app):
+    down = make_app(database_url, keys_dir, REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    response = down.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["store"] == "unavailable"
