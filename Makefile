@@ -6,9 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := IDP_CONFIG=config/demo.toml
 
-.PHONY: install demo test lint migrate-check clean
+.PHONY: install demo test lint clean translations
 
-install: $(STAMP)
+MO := idp/translations/vi/LC_MESSAGES/messages.mo
+
+install: $(STAMP) $(MO)
+
+$(MO): idp/translations/vi/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d idp/translations
 
 $(STAMP): pyproject.toml tests/e2e/node/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +49,11 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check .
+
+translations: install
+	@# Re-extract the English texts and merge them into the Vietnamese catalogue.
+	$(BIN)/pybabel extract -F babel.cfg -o idp/translations/messages.pot idp
+	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

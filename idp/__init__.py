@@ -13,6 +13,7 @@ from . import config
 from . import demo
 from . import errors
 from . import health
+from . import i18n
 from . import logs
 from . import oidc
 from . import signing
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    i18n.init_app(app)
     store.init_app(app)
     signing.init_app(app)
     web.init_app(app, oidc.CORS_ENDPOINTS)

@@ -11,6 +11,7 @@ from flask import jsonify
 from flask import make_response
 from flask import render_template
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError
@@ -24,30 +25,21 @@ API_PATHS = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.w
              "/healthz", "/readyz")
 RETRY_AFTER = "5"
 
-# status -> (English title, Vietnamese title, English text, Vietnamese text)
+# status -> (title, what to do), translated when the page is drawn.
 PAGES = {
-    400: ("This request could not be understood", "Không thể hiểu yêu cầu này",
-          "Go back to the service you came from and try again.",
-          "Hãy quay lại dịch vụ bạn vừa dùng và thử lại."),
-    403: ("You cannot do this", "Bạn không thể thực hiện thao tác này",
-          "Your account is not allowed to do this.",
-          "Tài khoản của bạn không được phép thực hiện thao tác này."),
-    404: ("Page not found", "Không tìm thấy trang",
-          "Check the address, or go back to the service you came from.",
-          "Hãy kiểm tra địa chỉ, hoặc quay lại dịch vụ bạn vừa dùng."),
-    405: ("This page cannot be used that way", "Không thể dùng trang này theo cách đó",
-          "Go back and use the buttons on the page.", "Hãy quay lại và dùng các nút trên trang."),
-    413: ("Too much data was sent", "Dữ liệu gửi lên quá lớn",
-          "Go back and send less.", "Hãy quay lại và gửi ít dữ liệu hơn."),
-    429: ("Too many attempts", "Quá nhiều lần thử",
-          "Wait a few minutes, then try again.", "Vui lòng đợi vài phút rồi thử lại."),
-    500: ("Something went wrong on our side", "Đã xảy ra lỗi ở phía chúng tôi",
-          "Nothing was changed. Please try again in a moment.",
-          "Không có gì bị thay đổi. Vui lòng thử lại sau ít phút."),
-    503: ("The service is briefly unavailable", "Dịch vụ tạm thời không khả dụng",
-          "Nothing was changed. Please try again in a minute.",
-          "Không có gì bị thay đổi. Vui lòng thử lại sau một phút."),
+    400: (_l("This request could not be understood"),
+          _l("Go back to the service you came from and try again.")),
+    403: (_l("You cannot do this"), _l("Your account is not allowed to do this.")),
+    404: (_l("Page not found"), _l("Check the address, or go back to the service you came from.")),
+    405: (_l("This page cannot be used that way"), _l("Go back and use the buttons on the page.")),
+    413: (_l("Too much data was sent"), _l("Go back and send less.")),
+    429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Nothing was changed. Please try again in a moment.")),
+    503: (_l("The service is briefly unavailable"),
+          _l("Nothing was changed. Please try again in a minute.")),
 }
+
 
 OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_request", 404: "invalid_request",
                 405: "invalid_request", 413: "invalid_request", 429: "slow_down",
@@ -67,10 +59,10 @@ def respond(status: int, *, reference: str | None = None, headers: dict | None =
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"
     else:
-        page = PAGES.get(status, PAGES[400 if status < 500 else 500])
+        title, text = PAGES.get(status, PAGES[400 if status < 500 else 500])
         response = make_response(render_template(
-            "errors/error.html", status=status, page=page, reference=reference,
-            description=description))
+            "errors/error.html", status=status, page={"title": title, "text": text},
+            reference=reference, description=description))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -106,8 +98,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return respond(400, description="The form has expired. Go back, reload the page and "
-                                        "try again.")
+        return respond(400, description=str(_l("The form has expired. Go back, reload the page "
+                                               "and try again.")))
 
     @app.errorhandler(StoreUnavailable)
     def store_unavailable(exc):

@@ -38,6 +38,7 @@ from ..authn.sso import touch
 from ..clock import now
 from ..clock import timestamp
 from ..extensions import db
+from ..i18n import remember_ui_locales
 from . import consents
 from .checks import AUTHORIZE_CHECKS
 from .checks import check_single_values
@@ -201,6 +202,7 @@ def authorize():
     except Untrusted as exc:
         return untrusted_page(exc.reason)
     state = values.get("state")
+    remember_ui_locales(values.get("ui_locales"))
     try:
         check_single_values({name: values.getlist(name) for name in values})
         params = values.to_dict()

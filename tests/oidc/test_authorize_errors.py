@@ -16,8 +16,14 @@ def _assert_error_page(response, reason):
     assert response.status_code == 400
     assert "Location" not in response.headers
     assert "This sign-in link is not valid" in response.text
-    assert "Liên kết đăng nhập này không hợp lệ" in response.text
     assert reason in response.text
+
+
+def test_the_error_page_speaks_vietnamese_to_a_vietnamese_browser(rp):
+    response = rp.browser.get("/authorize", query_string=rp.params(client_id="nope"),
+                              headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
+    assert "Liên kết đăng nhập này không hợp lệ" in response.text
+    assert '<html lang="vi">' in response.text
 
 
 def _assert_redirected_error(response, error, state):

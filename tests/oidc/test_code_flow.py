@@ -69,7 +69,7 @@ def test_consent_page_names_the_client_and_each_scope(rp):
     page = rp.browser.get(page.headers["Location"])
     assert "Test Bank" in page.text
     assert "Your e-mail address" in page.text
-    assert "Địa chỉ thư điện tử" in page.text
+    assert "Allow" in page.text and "Deny" in page.text
 
 
 def test_denying_consent_returns_access_denied_with_state_and_iss(rp):
