@@ -52,7 +52,7 @@ lint: install
 
 translations: install
 	@# Re-extract the English texts and merge them into the Vietnamese catalogue.
-	$(BIN)/pybabel extract -F babel.cfg -o idp/translations/messages.pot idp
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o idp/translations/messages.pot idp
 	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations
 
 clean:
