@@ -21,6 +21,7 @@ CONSENT_REVOKED = "consent_revoked"
 FACTOR_ADDED = "factor_added"
 FACTOR_REMOVED = "factor_removed"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+SESSIONS_ENDED = "sessions_ended"
 
 
 class AccountEvent(db.Model):

@@ -31,10 +31,13 @@ def safe_next(value: str | None) -> str | None:
     return value
 
 
-def step_up_url(account) -> str | None:
-    """Where to send the person before a sensitive change, or None if this session may make it."""
+def step_up_url(account, back: str | None = None) -> str | None:
+    """Where to send the person before a sensitive change, or None if this session may make it.
+
+    `back` is where to continue afterwards (default: this page for a GET, else the account)."""
     login = current_login()
-    here = request.full_path.rstrip("?") if request.method == "GET" else url_for("account.overview")
+    here = back or (request.full_path.rstrip("?") if request.method == "GET"
+                    else url_for("account.overview"))
     if login is None:
         return url_for("authn.login") + "?" + urlencode({"next": here})
     if queries.facts(account).second_factors:

@@ -108,6 +108,20 @@ def verify(account_id: int, code: str, *, ip: str) -> None:
     throttle.record_success(subject)
 
 
+def confirm(account_id: int, secret: str, code: str, *, ip: str) -> None:
+    """Enrollment: the first code proves the app holds the secret; throttled and replay-proof,
+    so the confirmation code cannot then sign in (SEC-57). Adds the factor on success."""
+    subject = throttle.Subject("totp", str(account_id), ip)
+    throttle.check(subject)
+    try:
+        check_code(account_id, secret, code)
+    except TotpInvalid:
+        throttle.record_failure(subject)
+        raise
+    throttle.record_success(subject)
+    enroll(account_id, secret, confirmed=True)
+
+
 def _recovery_hash(code: str) -> str:
     normalised = "".join(code.split()).replace("-", "").upper()
     return hashlib.sha256(normalised.encode()).hexdigest()

@@ -6,6 +6,7 @@ past its absolute lifetime, its account is active and its client is enabled.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -160,6 +161,23 @@ def revoke_grant(grant_id: str, reason: str) -> None:
         .values(revoked_at=now(), revoked_reason=reason)
     )
     db.session.commit()
+
+
+def revoke_grants(account_id: int, reason: str, *, client_id: str | None = None,
+                  sids: Iterable[str] | None = None) -> int:
+    """End the account's token families at one client, or bound to these sessions (or all).
+
+    RFC 7009 §2.1: the tokens of a revoked grant all stop, refresh and access alike. Part of the
+    caller's transaction (no commit), so the change it follows and its event commit together.
+    """
+    statement = (update(Grant)
+                 .where(Grant.account_id == account_id, Grant.revoked_at.is_(None))
+                 .values(revoked_at=now(), revoked_reason=reason))
+    if client_id is not None:
+        statement = statement.where(Grant.client_id == client_id)
+    if sids is not None:
+        statement = statement.where(Grant.sid.in_(list(sids)))
+    return db.session.execute(statement).rowcount
 
 
 def revoke_access_token(claims: dict) -> None:
