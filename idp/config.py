@@ -6,6 +6,7 @@ keys is refused with a message that says what to fix.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -39,6 +40,9 @@ SCHEMA: dict[str, type | dict[str, type]] = {
     "LEVEL2_IDLE_TIMEOUT": int,
     "FACTOR_KEY": str,
     "TOTP_ISSUER_NAME": str,
+    "WEBAUTHN_RP_ID": str,
+    "WEBAUTHN_ORIGIN": str,
+    "WEBAUTHN_RP_NAME": str,
     "PROXY_HOPS": int,
     "ARGON2": {"TIME_COST": int, "MEMORY_COST": int, "PARALLELISM": int},
     "THROTTLE": {
@@ -122,6 +126,9 @@ def _derive(app) -> None:
     hosts = [issuer.hostname or ""] + list(config["TRUSTED_HOSTS"])
     config["TRUSTED_HOSTS"] = [h for h in hosts if h]
     config["SECURE_COOKIES"] = issuer.scheme == "https"
+    # WebAuthn L2 §5.1.3, §7.1 step 9: the RP ID and origin come from here, never from a header.
+    config["WEBAUTHN_RP_ID"] = config["WEBAUTHN_RP_ID"] or issuer.hostname or ""
+    config["WEBAUTHN_ORIGIN"] = (config["WEBAUTHN_ORIGIN"] or _origin_of(config["ISSUER"])).rstrip("/")
     config["SERVER_NAME"] = issuer.netloc  # url_for outside a request, and the test client
     config["PREFERRED_URL_SCHEME"] = issuer.scheme
     config["MAX_CONTENT_LENGTH"] = 64 * 1024
@@ -131,6 +138,46 @@ def _derive(app) -> None:
     config["DEBUG"] = False if config["ENV"] == "production" else config.get("DEBUG", False)
 
 
+def _origin_of(url: str) -> str:
+    """scheme://host[:port] as a browser serialises an origin (no default port, lower case)."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}{port}"
+
+
+def _check_webauthn(config) -> None:
+    """WebAuthn L2 §5.1.3: the RP ID is the origin's host or a registrable suffix of it."""
+    origin, rp_id = config["WEBAUTHN_ORIGIN"], config["WEBAUTHN_RP_ID"]
+    parts = urlsplit(origin)
+    try:
+        canonical = _origin_of(origin)
+    except ValueError:  # a port that is not a number
+        canonical = None
+    if parts.scheme not in ("https", "http") or not parts.hostname or canonical != origin:
+        raise ConfigError(f"IDP_WEBAUTHN_ORIGIN must be scheme://host[:port] only, not {origin!r}.")
+    host = parts.hostname
+    if not rp_id or rp_id != rp_id.lower() or not (host == rp_id or host.endswith("." + rp_id)):
+        raise ConfigError(f"IDP_WEBAUTHN_RP_ID {rp_id!r} must be the host of IDP_WEBAUTHN_ORIGIN "
+                          f"({host}) or a parent domain of it.")
+    if not config["WEBAUTHN_RP_NAME"].strip():
+        raise ConfigError("IDP_WEBAUTHN_RP_NAME must name the service shown by authenticators.")
+    if config["ENV"] == "production":
+        if parts.scheme != "https":
+            raise ConfigError("Refusing to start in production with an http IDP_WEBAUTHN_ORIGIN.")
+        if _is_ip_address(rp_id):
+            raise ConfigError("IDP_WEBAUTHN_RP_ID must be a domain name: browsers refuse "
+                              "passkeys for IP addresses.")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def validate(config) -> None:
     """Refuse what cannot work, and in production what is unsafe."""
     issuer = urlsplit(config["ISSUER"])
@@ -138,6 +185,9 @@ def validate(config) -> None:
         raise ConfigError(f"IDP_ISSUER must be an absolute http(s) URL, not {config['ISSUER']!r}.")
     if issuer.query or issuer.fragment or issuer.path not in ("", "/"):
         raise ConfigError("IDP_ISSUER must be scheme://host[:port] only: the IdP serves from its root.")
+    if issuer.scheme == "http" and issuer.hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigError("IDP_ISSUER may use http only on loopback (localhost, 127.0.0.1); "
+                          "use https.")
     if config["ENV"] not in ("development", "production"):
         raise ConfigError("IDP_ENV must be 'development' or 'production'.")
     if config["ACCESS_TOKEN_SIGNING_ALG"] not in SIGNING_ALGS:
@@ -150,6 +200,7 @@ def validate(config) -> None:
     ):
         raise ConfigError("IDP_ACR_ALIASES must map acr names to level 1 or 2.")
     if config["ENV"] != "production":
+        _check_webauthn(config)
         return
     for key in ("SECRET_KEY", "PAIRWISE_SALT", "FACTOR_KEY"):
         value = config[key]
@@ -160,3 +211,4 @@ def validate(config) -> None:
             )
     if issuer.scheme != "https":
         raise ConfigError("Refusing to start in production with an http IDP_ISSUER: use https.")
+    _check_webauthn(config)

@@ -185,3 +185,8 @@ def test_production_entry_point_starts_with_keys_present(tmp_path, keys_dir):
     result = _serve(tmp_path, keys_dir)
     assert result.returncode == 0, result.stderr
     assert "Configuration error" not in result.stderr
+
+
+def test_http_issuer_is_for_loopback_only(base):
+    assert "loopback" in _refusal({**base, "ISSUER": "http://idp.example.test"})
+    create_app({**base, "ISSUER": "http://localhost:5000"})  # the demo's issuer starts
