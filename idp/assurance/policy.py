@@ -146,5 +146,8 @@ def decide(
             return Unmet("no_second_factor")
         return Satisfied(_name(achieved, names), achieved)
     if PASSWORD not in session.factors:
+        if not hard and fresh_since is not None and session.auth_time >= fresh_since:
+            # Voluntary, and the person has just signed in: answer with what they reached.
+            return Satisfied(_name(achieved, names), achieved)
         return Authenticate(reason, target)
     return StepUp(account.second_factors, reason)

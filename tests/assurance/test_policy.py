@@ -155,3 +155,12 @@ def test_requirements_read_from_request_parameters():
     assert single.essential == ("2",) and single.client_min_level == Level.TWO
     voluntary_claim = Requirements.from_request({"claims": '{"id_token": {"acr": {"values": ["2"]}}}'}, 1)
     assert voluntary_claim.essential == ()
+
+
+def test_a_fresh_uv_less_passkey_sign_in_answers_voluntary_acr_values_with_level_1():
+    fresh = session(PASSKEY, age=5)
+    acct = account(2, has_passkey=True)
+    decision = run(Requirements(voluntary=("2",)), acct, fresh, fresh_since=NOW - 10)
+    assert decision == Satisfied("1", Level.ONE)
+    hard = run(Requirements(essential=("2",)), acct, fresh, fresh_since=NOW - 10)
+    assert hard == Authenticate("essential_acr", Level.TWO)
