@@ -98,3 +98,25 @@ def test_a_passkey_without_user_verification_never_reaches_level_2(live_idp, pag
     page.goto(bank.authorization_url())  # the same session at the bank: sign in again, no code
     expect(page).to_have_url(re.compile(r"/login\?flow="))
     expect(page.locator(PASSKEY_SIGN_IN)).to_be_visible()
+
+
+def test_a_password_session_steps_up_to_level_2_with_the_passkey(live_idp, page, authenticator):
+    holder = live_idp.level2_holder()
+    bank = live_idp.relying_party("Bank")
+    add_passkey_from_the_account_page(page, live_idp, holder)
+    sign_out(page, live_idp.issuer)
+
+    page.goto(bank.authorization_url())
+    sign_in_with_password(page, holder)
+    approve(page)
+    page.wait_for_url(bank.redirect_uri + "?*")
+    assert bank.id_token_claims(page.url)["acr"] == "1"
+
+    essential = '{"id_token":{"acr":{"essential":true,"values":["2"]}}}'
+    page.goto(bank.authorization_url(claims=essential))
+    expect(page).to_have_url(re.compile(r"/login/second-factor\?flow="))
+    page.click("#passkey-step-up")  # not the password again: only the missing factor
+    page.wait_for_url(bank.redirect_uri + "?*")
+    claims = bank.id_token_claims(page.url)
+    assert claims["acr"] == "2"
+    assert claims["amr"] == ["pwd", "hwk", "user", "mfa"]
