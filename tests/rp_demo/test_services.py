@@ -110,3 +110,16 @@ def test_sign_out_ends_both_sessions(idp, demo, browser):
     assert out.url.startswith(f"{demo}/?state=")
     again = browser.get(f"{demo}/bank/login", timeout=HTTP_TIMEOUT)
     assert 'action="/login"' in again.text  # the IdP asks for the password again
+
+
+def test_opening_an_account_asks_for_level_2(idp, demo, browser):
+    secret = level2_holder(idp)
+    page = sign_in(browser, f"{demo}/bank/login", "bank.customer@example.test")
+    step_up = post(browser, page, f"{demo}/bank/open-account")
+    assert 'autocomplete="one-time-code"' in step_up.text  # the essential acr 2 request
+    at_level_2 = browser.post(step_up.url.split("?")[0], timeout=HTTP_TIMEOUT, data={
+        "csrf_token": CSRF.search(step_up.text).group(1),
+        "flow": FLOW.search(step_up.text).group(1), "code": pyotp.TOTP(secret).now()})
+    assert 'id="acr">2<' in at_level_2.text
+    opened = post(browser, at_level_2, f"{demo}/bank/open-account")
+    assert "opened" in opened.text and "Account VN" in opened.text
