@@ -171,3 +171,13 @@ class TestRelyingParty:
         assert claims["nonce"] == self.nonce
         assert claims["exp"] > claims["iat"]
         return claims
+
+
+def assert_agree(rp: TestRelyingParty, tokens: dict) -> dict:
+    """The ID token, the access token and introspection say the same about the authentication."""
+    id_claims = rp.verify_id_token(tokens["id_token"])
+    _, access = rp.verify(tokens["access_token"])
+    introspected = rp.introspect(tokens["access_token"]).json
+    for name in ("acr", "amr", "auth_time"):
+        assert id_claims[name] == access[name] == introspected[name], name
+    return id_claims

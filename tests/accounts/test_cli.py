@@ -10,29 +10,21 @@ import json
 
 import pytest
 
+from ..cli import assert_refused_in_one_line
+from ..cli import invoke
+from ..cli import invoke_json
 from ..rp import TestRelyingParty
 
 PASSWORD = "lantern orchard velvet quarry"
 
 
 def cli(app, *args, password: str | None = None):
-    stdin = None if password is None else password + "\n"
-    return app.test_cli_runner().invoke(args=["accounts", *args], input=stdin)
+    return invoke(app, "accounts", *args, stdin=None if password is None else password + "\n")
 
 
 def cli_json(app, *args, password: str | None = None):
-    result = cli(app, *args, "--json", password=password)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def assert_refused_in_one_line(result, *fragments):
-    assert result.exit_code != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
+    return invoke_json(app, "accounts", *args,
+                       stdin=None if password is None else password + "\n")
 
 
 def stored(app) -> list[dict]:

@@ -8,7 +8,7 @@ import pyotp
 from idp.audit import AuditEvent
 from idp.extensions import db
 
-from .test_cli import assert_refused_in_one_line
+from ..cli import assert_refused_in_one_line
 from .test_cli import cli
 from .test_cli import cli_json
 

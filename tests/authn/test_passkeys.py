@@ -32,6 +32,7 @@ from idp.extensions import db
 from ..factories import PASSWORD
 from ..rp import FLOW
 from ..rp import TestRelyingParty
+from ..rp import assert_agree
 from ..rp import csrf_of
 from ..rp import query_of
 
@@ -157,14 +158,6 @@ def enroll(app, account, device: Device, *, sign_count: int = 0, name: str = "Ph
     device.sign_count = sign_count
 
 
-def agreed(rp, tokens) -> dict:
-    """The ID token, the access token and introspection say the same thing."""
-    id_claims = rp.verify_id_token(tokens["id_token"])
-    _, access = rp.verify(tokens["access_token"])
-    introspected = rp.introspect(tokens["access_token"]).json
-    for name in ("acr", "amr", "auth_time"):
-        assert id_claims[name] == access[name] == introspected[name], name
-    return id_claims
 
 
 @pytest.fixture
@@ -253,7 +246,7 @@ def test_a_passkey_with_user_verification_signs_in_usernameless_at_level_2(app, 
     assert response.status_code == 200
     assert response.json["redirect"].startswith("/authorize/resume/")
     callback = holder.follow_to_client(holder.browser.get(response.json["redirect"]))
-    claims = agreed(holder, holder.exchange(callback["code"]).json)
+    claims = assert_agree(holder, holder.exchange(callback["code"]).json)
     assert claims["acr"] == "2"
     assert claims["amr"] == ["hwk", "user", "mfa"]
 
@@ -271,9 +264,9 @@ def test_without_user_verification_a_passkey_is_one_factor(app, factories, holde
 
     portal = TestRelyingParty(app, factories, share_with=holder, name="Portal",
                               redirect_uris=["https://portal.test/cb"])
-    claims = agreed(portal, portal.tokens())
+    claims = assert_agree(portal, portal.tokens())
     assert claims["acr"] == "1" and claims["amr"] == ["hwk"]
-    assert agreed(portal, portal.tokens(acr_values="1"))["acr"] == "1"
+    assert assert_agree(portal, portal.tokens(acr_values="1"))["acr"] == "1"
 
 
 def test_a_replayed_assertion_is_refused(app, holder):
@@ -373,7 +366,7 @@ def test_a_passkey_steps_a_password_session_up_to_level_2(app, holder):
                          {"credential": device.get(options), "flow": flow}, token=token)
     assert response.status_code == 200
     callback = holder.follow_to_client(holder.browser.get(response.json["redirect"]))
-    claims = agreed(holder, holder.exchange(callback["code"]).json)
+    claims = assert_agree(holder, holder.exchange(callback["code"]).json)
     assert claims["acr"] == "2" and claims["amr"] == ["pwd", "hwk", "user", "mfa"]
 
 

@@ -17,28 +17,22 @@ from joserfc.jwk import ECKey
 
 from idp.extensions import db
 
+from ..cli import assert_refused_in_one_line
+from ..cli import invoke
+from ..cli import invoke_json
 from ..rp import pkce_pair
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def cli(app, *args):
-    return app.test_cli_runner().invoke(args=["clients", *args])
+    return invoke(app, "clients", *args)
 
 
 def cli_json(app, *args):
-    result = cli(app, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return invoke_json(app, "clients", *args)
 
 
-def assert_refused_in_one_line(result, *fragments):
-    assert result.exit_code != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def registered(app) -> list[dict]:

@@ -11,20 +11,13 @@ import time_machine
 
 from ..factories import REDIRECT_URI
 from ..rp import TestRelyingParty
+from ..rp import assert_agree
 from ..rp import csrf_of
 from ..rp import query_of
 
 ESSENTIAL_2 = json.dumps({"id_token": {"acr": {"essential": True, "values": ["2"]}}})
 
 
-def agreed(rp, tokens) -> dict:
-    """The three views of one authentication must say the same thing."""
-    id_claims = rp.verify_id_token(tokens["id_token"])
-    _, access = rp.verify(tokens["access_token"])
-    introspected = rp.introspect(tokens["access_token"]).json
-    for name in ("acr", "amr", "auth_time"):
-        assert id_claims[name] == access[name] == introspected[name], name
-    return id_claims
 
 
 def level2_rp(app, factories, **client_meta):
@@ -65,12 +58,12 @@ def test_essential_acr_2_for_a_level1_account_is_unmet(rp):
 
 def test_voluntary_acr_values_2_for_a_level1_account_answers_acr_1(rp):
     tokens = rp.tokens(acr_values="2")
-    assert agreed(rp, tokens)["acr"] == "1"
+    assert assert_agree(rp, tokens)["acr"] == "1"
 
 
 def test_step_up_asks_only_for_the_totp_and_reaches_level_2(app, factories):
     rp = level2_rp(app, factories)
-    first = agreed(rp, rp.tokens())
+    first = assert_agree(rp, rp.tokens())
     assert first["acr"] == "1" and first["amr"] == ["pwd"]
     cookie_before = rp.browser.get_cookie("__Host-idp_session", domain="idp.test").value
     with time_machine.travel(first["auth_time"] + 90, tick=True):
@@ -83,7 +76,7 @@ def test_step_up_asks_only_for_the_totp_and_reaches_level_2(app, factories):
         cookie_after = rp.browser.get_cookie("__Host-idp_session", domain="idp.test").value
         assert cookie_after != cookie_before  # new session id at step-up (SEC-65)
         tokens = rp.exchange(rp.follow_to_client(done)["code"]).json
-        second = agreed(rp, tokens)
+        second = assert_agree(rp, tokens)
     assert second["acr"] == "2"
     assert second["amr"] == ["pwd", "otp", "mfa"]
     assert second["auth_time"] >= first["auth_time"] + 90
@@ -92,19 +85,19 @@ def test_step_up_asks_only_for_the_totp_and_reaches_level_2(app, factories):
 
 def test_a_level2_client_takes_password_then_totp_from_scratch(app, factories):
     rp = level2_rp(app, factories, min_level=2)
-    claims = agreed(rp, rp.tokens())
+    claims = assert_agree(rp, rp.tokens())
     assert claims["acr"] == "2"
 
 
 def test_a_request_for_exactly_1_from_a_level2_session_answers_1(app, factories):
     rp = level2_rp(app, factories, min_level=2)
     rp.tokens()
-    claims = agreed(rp, rp.tokens(claims=json.dumps(
+    claims = assert_agree(rp, rp.tokens(claims=json.dumps(
         {"id_token": {"acr": {"essential": True, "value": "1"}}}), prompt=None))
     assert claims["acr"] == "2"  # the client's minimum level 2 still applies
     plain = TestRelyingParty(app, factories, share_with=rp, name="Portal",
                              redirect_uris=["https://portal.test/cb"])
-    assert agreed(plain, plain.tokens(acr_values="1"))["acr"] == "1"
+    assert assert_agree(plain, plain.tokens(acr_values="1"))["acr"] == "1"
 
 
 def test_a_used_totp_code_is_refused(app, factories):
@@ -136,7 +129,7 @@ def test_a_recovery_code_works_once(app, factories):
             "csrf_token": csrf_of(page.text), "flow": flow, "recovery_code": recovery})
 
     tokens = rp.exchange(rp.follow_to_client(use(code.lower()))["code"]).json
-    assert agreed(rp, tokens)["acr"] == "2"
+    assert assert_agree(rp, tokens)["acr"] == "2"
     rp.browser.post("/logout", data={"csrf_token": csrf_of(rp.browser.get("/logout").text),
                                      "confirm": "yes"})
     page = rp.authorize(claims=ESSENTIAL_2)
@@ -157,21 +150,21 @@ def test_wrong_totp_codes_are_throttled(app, factories):
 
 def test_the_level2_window_closes_after_30_idle_minutes(app, factories):
     rp = level2_rp(app, factories, min_level=2)
-    first = agreed(rp, rp.tokens())
+    first = assert_agree(rp, rp.tokens())
     with time_machine.travel(first["auth_time"] + 31 * 60, tick=True):
         response = rp.authorize()
         assert response.headers["Location"].startswith("/login/second-factor")
-        claims = agreed(rp, rp.exchange(rp.follow_to_client(response)["code"]).json)
+        claims = assert_agree(rp, rp.exchange(rp.follow_to_client(response)["code"]).json)
     assert claims["acr"] == "2" and claims["auth_time"] > first["auth_time"]
 
 
 def test_max_age_on_a_level2_session_asks_for_everything_again(app, factories):
     rp = level2_rp(app, factories, min_level=2)
-    first = agreed(rp, rp.tokens())
+    first = assert_agree(rp, rp.tokens())
     with time_machine.travel(first["auth_time"] + 120, tick=True):
         response = rp.authorize(max_age="60")
         assert response.headers["Location"].startswith("/login?flow=")
-        claims = agreed(rp, rp.exchange(rp.follow_to_client(response)["code"]).json)
+        claims = assert_agree(rp, rp.exchange(rp.follow_to_client(response)["code"]).json)
     assert claims["acr"] == "2" and claims["amr"] == ["pwd", "otp", "mfa"]
 
 
@@ -180,7 +173,7 @@ def test_an_expired_residence_card_keeps_the_account_at_level_1(app, factories):
 
     rp = TestRelyingParty(app, factories)
     rp.totp_secret, _ = factories.level2(rp.account, card_expires=date(2020, 1, 1))
-    assert agreed(rp, rp.tokens(acr_values="2"))["acr"] == "1"
+    assert assert_agree(rp, rp.tokens(acr_values="2"))["acr"] == "1"
     response = rp.authorize(claims=ESSENTIAL_2)
     assert response.status_code == 403 and "residence card has expired" in response.text
 

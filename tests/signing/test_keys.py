@@ -7,7 +7,6 @@ Rotation must not break tokens already issued: the previous key keeps verifying 
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import stat
 
@@ -18,6 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from idp.signing import keyset
 
+from ..cli import assert_refused_in_one_line
+from ..cli import invoke
+from ..cli import invoke_json
 from ..conftest import _empty_tables
 from ..conftest import make_app
 from ..factories import Factories
@@ -50,27 +52,17 @@ def keyed_app(database_url, keys_dir, tmp_path):
 
 
 def cli(app, *args):
-    return app.test_cli_runner().invoke(args=["keys", *args])
+    return invoke(app, "keys", *args)
 
 
 def cli_json(app, *args):
-    result = cli(app, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return invoke_json(app, "keys", *args)
 
 
 def published(app) -> list[dict]:
     return app.test_client().get("/jwks.json").json["keys"]
 
 
-def assert_refused_in_one_line(result, *fragments):
-    assert result.exit_code != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in result.output
 
 
 def test_generate_creates_one_strong_key_per_algorithm_readable_by_the_owner_only(empty_app):
