@@ -69,7 +69,9 @@ def test_one_totp_code_submitted_20_times_at_once_counts_once(app, factories):
 
     statuses = race(app, submit)
     assert statuses.count(303) == 1
-    assert set(statuses) <= {303, 401}
+    # The others: the code already used (401), throttled after repeated failures (429), or the
+    # session the winner just renewed is gone with its CSRF token (400). Never a second 303.
+    assert set(statuses) <= {303, 400, 401, 429}
 
 
 def test_parallel_consents_leave_one_row(app, rp):
