@@ -1,7 +1,14 @@
 """English and Vietnamese: ui_locales first, then the browser's language, and a switch on every
 page that wins over both."""
 
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from .accounts.pages import sign_in
 from .rp import query_of
+
+CATALOGUE = Path(__file__).parent.parent / "idp/translations/vi/LC_MESSAGES/messages.po"
 
 
 def test_ui_locales_of_the_request_chooses_the_language(rp):
@@ -27,3 +34,26 @@ def test_the_switch_never_redirects_off_site(client):
     response = client.post("/language", data={"lang": "en", "next": "//evil.test/x"})
     assert response.headers["Location"] == "/"
     assert query_of(response.headers["Location"]) == {}
+
+
+def test_an_account_page_speaks_the_browser_language_and_every_text_is_translated(client,
+                                                                                   factories):
+    factories.account()
+    sign_in(client)
+    english = client.get("/account")
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert "Your account" in english.text and "How you sign in" in english.text
+    assert "Tài khoản của bạn" not in english.text and "Cách bạn đăng nhập" not in english.text
+    vietnamese = client.get("/account", headers={"Accept-Language": "vi"})
+    assert vietnamese.status_code == 200 and '<html lang="vi">' in vietnamese.text
+    assert "Tài khoản của bạn" in vietnamese.text and "Cách bạn đăng nhập" in vietnamese.text
+    assert "Mức độ 1" in vietnamese.text
+    assert "How you sign in" not in vietnamese.text and "Level 1" not in vietnamese.text
+
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    assert not catalogue.fuzzy
+    untranslated = [message.id for message in catalogue if message.id and (
+        message.fuzzy or not all(message.string if isinstance(message.string, tuple)
+                                 else (message.string,)))]
+    assert untranslated == []

@@ -3,7 +3,10 @@ consents revoked, factors added or removed, password changes."""
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import render_template
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clients.models import Client
@@ -12,31 +15,36 @@ from . import events
 from .guards import holder_required
 from .routes import bp
 
-# Claim names (OIDC Core §5.1) in plain words: (English, Vietnamese).
+# Claim names (OIDC Core §5.1) in plain words, translated when the page is drawn.
 CLAIM_LABELS = {
-    "sub": ("an identifier for this service only", "mã định danh riêng cho dịch vụ này"),
-    "name": ("full name", "họ và tên"),
-    "given_name": ("given name", "tên"),
-    "family_name": ("family name", "họ"),
-    "birthdate": ("date of birth", "ngày sinh"),
-    "gender": ("gender", "giới tính"),
-    "locale": ("language", "ngôn ngữ"),
-    "email": ("e-mail address", "địa chỉ thư điện tử"),
-    "email_verified": ("whether the e-mail address is verified", "thư điện tử đã xác minh chưa"),
-    "phone_number": ("mobile number", "số điện thoại di động"),
-    "phone_number_verified": ("whether the mobile number is verified",
-                              "số điện thoại đã xác minh chưa"),
+    "sub": _l("an identifier for this service only"),
+    "name": _l("full name"),
+    "given_name": _l("given name"),
+    "family_name": _l("family name"),
+    "birthdate": _l("date of birth"),
+    "gender": _l("gender"),
+    "locale": _l("language"),
+    "email": _l("e-mail address"),
+    "email_verified": _l("whether the e-mail address is verified"),
+    "phone_number": _l("mobile number"),
+    "phone_number_verified": _l("whether the mobile number is verified"),
 }
 
 # Factor names as events record them (idp.assurance.amr), in plain words.
 FACTOR_LABELS = {
-    "password": ("password", "mật khẩu"),
-    "totp": ("authenticator app", "ứng dụng xác thực"),
-    "recovery_code": ("a recovery code", "mã khôi phục"),
-    "recovery_codes": ("new recovery codes", "mã khôi phục mới"),
-    "passkey": ("passkey", "khóa truy cập"),
-    "passkey_uv": ("passkey", "khóa truy cập"),
+    "password": _l("password"),
+    "totp": _l("authenticator app"),
+    "recovery_code": _l("a recovery code"),
+    "recovery_codes": _l("new recovery codes"),
+    "passkey": _l("passkey"),
+    "passkey_uv": _l("passkey"),
 }
+
+
+def _listing(names, labels) -> str:
+    """Names in plain words, as a list in the reader's language ("a, b and c"; "a, b và c")."""
+    return format_list([str(labels.get(name, name)) for name in names or []],
+                       locale=get_locale() or "en")
 
 
 @bp.get("/activity")
@@ -47,4 +55,5 @@ def activity(account, login):
     names = dict(db.session.execute(
         select(Client.client_id, Client.name).where(Client.client_id.in_(client_ids))).all())
     return render_template("account/activity.html", entries=entries, names=names,
-                           claim_labels=CLAIM_LABELS, factor_labels=FACTOR_LABELS)
+                           claim_labels=CLAIM_LABELS, factor_labels=FACTOR_LABELS,
+                           listing=_listing)

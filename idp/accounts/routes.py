@@ -8,6 +8,7 @@ CSRF-protected POST answered with 303 (RFC 9110 §15.4.4); nothing changes on GE
 from __future__ import annotations
 
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -18,6 +19,8 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -39,13 +42,35 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 # Vietnam keeps UTC+7 all year; holders read times in the country's clock.
 LOCAL_TIME = timezone(timedelta(hours=7), "UTC+7")
 
+# Dates as each language writes them: ISO 8601 in English, day/month/year in Vietnamese.
+DATE_FORMATS = {"vi": "%d/%m/%Y"}
+
+# The password rules (idp.authn.password reasons), in the reader's language.
+PASSWORD_RULES = {
+    "too_short": _l("Use at least %(count)d characters; a few words work well.",
+                    count=password.MIN_LENGTH),
+    "too_long": _l("Use at most %(count)d characters.", count=password.MAX_LENGTH),
+    "common": _l("This password is too common or predictable; choose another."),
+    "personal": _l("Do not use your name, e-mail or identifiers in the password."),
+}
+
+
+def _date_format() -> str:
+    return DATE_FORMATS.get(str(get_locale() or "en"), "%Y-%m-%d")
+
+
+@bp.app_template_filter("local_date")
+def local_date(day: date | None) -> str:
+    return "—" if day is None else day.strftime(_date_format())
+
 
 @bp.app_template_filter("local_time")
 def local_time(moment: datetime | int) -> str:
     """Stored times are naive UTC (idp.clock); session start times are epoch seconds."""
     if isinstance(moment, int):
         moment = from_timestamp(moment)
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M (UTC+7)")
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TIME).strftime(
+        f"{_date_format()} %H:%M (UTC+7)")
 
 
 @bp.get("")
@@ -103,7 +128,7 @@ def change_password(account, login):
     try:
         new = password.check_policy(request.form.get("new_password", ""), _identifiers(account))
     except password.PasswordRejected as exc:
-        return _password_page({"new": str(exc)}, 400)
+        return _password_page({"new": PASSWORD_RULES.get(exc.reason, str(exc))}, 400)
     account.password_hash = password.hash_password(new)
     events.record(account.id, events.PASSWORD_CHANGED, ip=client_ip())
     db.session.commit()

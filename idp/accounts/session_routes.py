@@ -11,6 +11,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import gettext
 
 from ..authn import devices
 from ..extensions import db
@@ -33,8 +34,10 @@ def device_label(user_agent: str) -> str | None:
     def first(table):
         return next((name for needle, name in table if needle in user_agent), None)
 
-    parts = [p for p in (first(BROWSERS), first(SYSTEMS)) if p]
-    return " on ".join(parts) or None
+    browser, system = first(BROWSERS), first(SYSTEMS)
+    if browser and system:
+        return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system
 
 
 def _back():

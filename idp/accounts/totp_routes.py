@@ -17,6 +17,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete
 
@@ -78,7 +79,7 @@ def _setup_page(account, secret: str, error: str | None = None, status: int = 20
     # segno writes only the <svg> of the QR code (no script, no external resource: CSP-safe).
     svg = segno.make(uri, error="m").svg_inline(
         scale=5, border=4, dark="#000", light="#fff", omitsize=True,
-        title="QR code for your authenticator app")
+        title=gettext("QR code for your authenticator app"))
     qr = Markup(svg)  # noqa: S704 - segno's own SVG; the data is drawn as paths, not text
     key = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render_template("account/totp_setup.html", qr=qr, key=key, error=error), \

@@ -22,7 +22,12 @@ MAX_LENGTH = 256
 
 
 class PasswordRejected(ValueError):
-    """The password breaks a rule; the message says which, for the person choosing it."""
+    """The password breaks a rule; the message says which, for the person choosing it, and
+    `reason` names the rule so that a page can say it in the reader's language."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def normalise(password: str) -> str:
@@ -53,20 +58,23 @@ def check_policy(password: str, context: tuple[str, ...] = ()) -> str:
     """Return the normalised password, or raise PasswordRejected with the reason."""
     password = normalise(password)
     if len(password) < MIN_LENGTH:
-        raise PasswordRejected(f"Use at least {MIN_LENGTH} characters; a few words work well.")
+        raise PasswordRejected(f"Use at least {MIN_LENGTH} characters; a few words work well.",
+                               "too_short")
     if len(password) > MAX_LENGTH:
-        raise PasswordRejected(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordRejected(f"Use at most {MAX_LENGTH} characters.", "too_long")
     lowered = password.casefold()
     core = re.sub(r"[\W_]+", "", lowered)
     stem = core.rstrip("0123456789")
     common = common_passwords()
     if (lowered in common or core in common or stem in common  # 'Password' + '1234567890'
             or _is_repetitive(stem or core) or _is_repetitive(core) or _is_sequential(core)):
-        raise PasswordRejected("This password is too common or predictable; choose another.")
+        raise PasswordRejected("This password is too common or predictable; choose another.",
+                               "common")
     for word in context:
         word = re.sub(r"[\W_]+", "", (word or "").casefold())
         if len(word) >= 4 and word in core:
-            raise PasswordRejected("Do not use your name, e-mail or identifiers in the password.")
+            raise PasswordRejected(
+                "Do not use your name, e-mail or identifiers in the password.", "personal")
     return password
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Consent
 from ..extensions import db
 
-# (English, Vietnamese) for the consent page.
+# What each scope releases, in plain words: the consent page and the account's services page.
 SCOPE_DESCRIPTIONS = {
-    "openid": ("Confirm that it is you (an identifier for this service only)",
-               "Xác nhận đó là bạn (một mã định danh chỉ dành cho dịch vụ này)"),
-    "profile": ("Your name, date of birth, gender and language",
-                "Họ tên, ngày sinh, giới tính và ngôn ngữ của bạn"),
-    "email": ("Your e-mail address", "Địa chỉ thư điện tử của bạn"),
-    "phone": ("Your mobile number", "Số điện thoại di động của bạn"),
+    "openid": _l("Confirm that it is you (an identifier for this service only)"),
+    "profile": _l("Your name, date of birth, gender and language"),
+    "email": _l("Your e-mail address"),
+    "phone": _l("Your mobile number"),
 }
 
 

@@ -61,7 +61,7 @@ def test_a_level2_overview_shows_documents_read_only_and_where_to_correct_them(a
     assert "B1234567" not in page and "TT0012345" not in page  # numbers stay off screen
     assert "you cannot change them here" in page and "go to an immigration office" in page
     assert "<input" not in page.split("Your documents")[1].split("How you sign in")[0]
-    assert "on <span" in page and "10 recovery codes left" in page
+    assert "Authenticator app</strong>:" in page and "on, 10 recovery codes left" in page
 
 
 def test_an_expired_residence_card_is_explained_on_the_overview(app, factories):
