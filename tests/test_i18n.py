@@ -5,6 +5,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from .accounts.pages import csrf_of
 from .accounts.pages import sign_in
 from .rp import query_of
 
@@ -57,3 +58,24 @@ def test_an_account_page_speaks_the_browser_language_and_every_text_is_translate
         message.fuzzy or not all(message.string if isinstance(message.string, tuple)
                                  else (message.string,)))]
     assert untranslated == []
+
+
+def test_the_second_factor_page_and_passkey_messages_speak_the_readers_language(client,
+                                                                               factories):
+    factories.level2(factories.account())
+    sign_in(client)  # password only: changing a factor needs the second factor first
+    page = client.get("/login/second-factor", query_string={"next": "/account"})
+    assert "<h1>Confirm it is you</h1>" in page.text and "needs level 2" not in page.text
+    vietnamese = client.get("/login/second-factor", query_string={"next": "/account"},
+                            headers={"Accept-Language": "vi"})
+    assert "<h1>Xác nhận danh tính</h1>" in vietnamese.text
+    assert "Mất điện thoại? Dùng mã khôi phục" in vietnamese.text
+    assert "Lost your phone" not in vietnamese.text
+
+    account = client.get("/account", headers={"Accept-Language": "vi"}).text
+    assert "Thêm khóa truy cập" in account and "Add a passkey" not in account
+    assert 'data-msg-cancelled="Yêu cầu dùng khóa truy cập đã bị hủy' in account
+    refused = client.post("/account/passkeys/options", json={},
+                          headers={"X-CSRFToken": csrf_of(page.text), "Accept-Language": "vi"})
+    assert refused.status_code == 403 and refused.json["error"] == "step_up_required"
+    assert refused.json["message"].startswith("Vui lòng xác nhận danh tính trước")

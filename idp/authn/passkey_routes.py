@@ -16,6 +16,8 @@ from flask import jsonify
 from flask import redirect
 from flask import request
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from ..accounts import events
 from ..accounts.factors import Passkey
@@ -33,34 +35,23 @@ from .sso import add_second_factor
 from .sso import current_login
 from .sso import record_login
 
+# Translated when the response is made, into the reader's language (idp.i18n).
 MESSAGES = {
-    "sign_in_failed": (
-        "This passkey could not sign you in. Try again, or sign in with your password.",
-        "Không thể đăng nhập bằng khóa truy cập này. Hãy thử lại hoặc đăng nhập bằng mật khẩu."),
-    "step_up_failed": (
-        "Your passkey did not confirm it is you with your fingerprint, face or PIN. Try again, "
-        "or enter a code.",
-        "Khóa truy cập chưa xác nhận bạn bằng vân tay, khuôn mặt hoặc mã PIN. Hãy thử lại hoặc "
-        "nhập mã."),
-    "register_failed": (
-        "This passkey could not be added. It may already be registered. Try again.",
-        "Không thể thêm khóa truy cập này. Có thể khóa đã được đăng ký. Hãy thử lại."),
-    "login_required": (
-        "Your session has ended. Sign in again.",
-        "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."),
-    "step_up_required": (
-        "Confirm it is you first, then add or remove the passkey.",
-        "Hãy xác nhận danh tính trước, sau đó thêm hoặc xóa khóa truy cập."),
-    "account_locked": (
-        "This account is locked. An immigration office can tell you why and help you restore it.",
-        "Tài khoản này đang bị khóa. Cơ quan quản lý xuất nhập cảnh có thể cho bạn biết lý do và "
-        "giúp khôi phục."),
+    "sign_in_failed": _l("This passkey could not sign you in. Try again, or sign in with your "
+                         "password."),
+    "step_up_failed": _l("Your passkey did not confirm it is you with your fingerprint, face or "
+                         "PIN. Try again, or enter a code."),
+    "register_failed": _l("This passkey could not be added. It may already be registered. Try "
+                          "again."),
+    "login_required": _l("Your session has ended. Sign in again."),
+    "step_up_required": _l("Confirm it is you first, then add or remove the passkey."),
+    "account_locked": _l("This account is locked. An immigration office can tell you why and help "
+                         "you restore it."),
 }
 
 
 def _error(code: str, status: int, **extra):
-    english, vietnamese = MESSAGES[code]
-    response = jsonify({"error": code, "message": english, "message_vi": vietnamese, **extra})
+    response = jsonify({"error": code, "message": str(MESSAGES[code]), **extra})
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -220,7 +211,7 @@ def passkey_rename(passkey_id: int):
     passkey = _own_passkey(account, passkey_id)
     name = passkeys.clean_name(request.form.get("name"))
     if not name:
-        abort(400, description="Give the passkey a name. · Hãy đặt tên cho khóa truy cập.")
+        abort(400, description=gettext("Give the passkey a name."))
     passkey.name = name
     db.session.commit()
     return redirect(url_for("account.overview") + "#passkeys", 303)

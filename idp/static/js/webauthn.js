@@ -3,14 +3,17 @@
 (function () {
   "use strict";
 
-  var CANCELLED = [
-    "The passkey request was cancelled or timed out. Try again.",
-    "Yêu cầu khóa truy cập đã bị hủy hoặc hết thời gian. Hãy thử lại."
-  ];
-  var UNAVAILABLE = [
-    "Something went wrong. Reload the page and try again.",
-    "Đã xảy ra lỗi. Hãy tải lại trang và thử lại."
-  ];
+  // The page renders these in the reader's language (data-msg-*); English if it did not.
+  var DEFAULTS = {
+    cancelled: "The passkey request was cancelled or timed out. Try again.",
+    unavailable: "Something went wrong. Reload the page and try again.",
+    back: "Back to the service"
+  };
+
+  function text(button, key) {
+    var name = "msg" + key.charAt(0).toUpperCase() + key.slice(1);
+    return button.dataset[name] || DEFAULTS[key];
+  }
 
   function bytesFromB64url(text) {
     var base64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -89,30 +92,27 @@
     });
   }
 
-  function say(box, english, vietnamese, back) {
+  function say(button, box, message, back) {
     box.textContent = "";
-    var en = document.createElement("p");
-    en.textContent = english;
-    var vi = document.createElement("p");
-    vi.lang = "vi";
-    vi.textContent = vietnamese;
-    box.append(en, vi);
+    var paragraph = document.createElement("p");
+    paragraph.textContent = message;
+    box.append(paragraph);
     if (back) {
       var link = document.createElement("a");
       link.className = "button";
       link.href = back;
-      link.textContent = "Back to the service · Quay lại dịch vụ";
+      link.textContent = text(button, "back");
       box.append(link);
     }
     box.hidden = false;
     box.focus();
   }
 
-  function sayError(box, data) {
+  function sayError(button, box, data) {
     if (data && data.message) {
-      say(box, data.message, data.message_vi || "", data.back);
+      say(button, box, data.message, data.back);
     } else {
-      say(box, UNAVAILABLE[0], UNAVAILABLE[1]);
+      say(button, box, text(button, "unavailable"));
     }
   }
 
@@ -127,7 +127,7 @@
         if (options.data.redirect) {
           window.location.assign(options.data.redirect);
         } else {
-          sayError(box, options.data);
+          sayError(button, box, options.data);
         }
         return null;
       }
@@ -143,7 +143,7 @@
         }
         return post(button.dataset.verifyUrl, csrf, body);
       }, function () {
-        say(box, CANCELLED[0], CANCELLED[1]);
+        say(button, box, text(button, "cancelled"));
         return null;
       });
     }).then(function (result) {
@@ -156,9 +156,9 @@
         window.location.assign(result.data.redirect);
         return;
       }
-      sayError(box, result.data);
+      sayError(button, box, result.data);
     }).catch(function () {
-      say(box, UNAVAILABLE[0], UNAVAILABLE[1]);
+      say(button, box, text(button, "unavailable"));
     }).finally(function () {
       button.disabled = false;
     });
