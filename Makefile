@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := IDP_CONFIG=config/demo.toml
 
-.PHONY: install demo test lint clean translations
+.PHONY: install demo test lint clean translations bench
 
 MO := idp/translations/vi/LC_MESSAGES/messages.mo
 
@@ -57,3 +57,10 @@ translations: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Our IdP beside panva's oidc-provider under the same load, 127.0.0.1 only; writes
+# bench/RESULTS.md (about 25 minutes; BENCH_ARGS="--duration 5 --passes production" for less).
+bench: install
+	test bench/peer/node_modules/.package-lock.json -nt bench/peer/package-lock.json || \
+		npm ci --prefix bench/peer --no-audit --no-fund
+	timeout 2700 $(BIN)/python bench/run.py --compare-servers sync,gthread:4,granian:4 $(BENCH_ARGS)
