@@ -59,7 +59,7 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
 # Our IdP beside panva's oidc-provider under the same load, 127.0.0.1 only; writes
-# bench/RESULTS.md (about 25 minutes; BENCH_ARGS="--duration 5 --passes production" for less).
+# bench/RESULTS.md (about 30 minutes; BENCH_ARGS="--duration 5 --passes production" for less).
 bench: install
 	test bench/peer/node_modules/.package-lock.json -nt bench/peer/package-lock.json || \
 		npm ci --prefix bench/peer --no-audit --no-fund

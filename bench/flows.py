@@ -240,6 +240,7 @@ def drive(target: Target, pick, *, level2: bool, scope: str, connections: int, w
     errors: list[str] = []
     requests_per_flow: list[int] = []
     longer: list[str] = []  # the steps of flows that took more requests than the shortest
+    first: list[str] = []  # the steps of one flow
     lock = threading.Lock()
 
     def person():
@@ -258,6 +259,7 @@ def drive(target: Target, pick, *, level2: bool, scope: str, connections: int, w
                 if ok and measure_from <= after <= stop:
                     latencies.append(after - before)
                     requests_per_flow.append(browser.count - sent)
+                    first[:] = first or [" > ".join(browser.trail)]
                     if browser.count - sent > min(requests_per_flow):
                         longer.append(" > ".join(browser.trail))
                 elif not ok and after >= measure_from:
@@ -279,5 +281,5 @@ def drive(target: Target, pick, *, level2: bool, scope: str, connections: int, w
         "detail": {"first_errors": errors[:3], "requests_per_flow":
                    statistics.median(requests_per_flow) if requests_per_flow else 0,
                    "totp_stalls": totp.stalls if totp else 0,
-                   "longer_flows": len(longer), "longer_example": longer[-1:]},
+                   "longer_flows": len(longer), "longer_example": longer[-1:], "example": first},
     }

@@ -114,7 +114,8 @@ def write(path: Path, meta: dict, passes: list[dict], compare: list[dict] | None
         out += ["", meta.get("choice", ""), ""]
     for run in passes:
         out += [f"## {run['title']}", "", run["shape"], "", *_table(run["results"]), "",
-                f"HTTP requests per sign-in (median): {run['steps'] or 'not run'}.", "",
+                f"HTTP requests per sign-in (median): {run['steps'] or 'not run'}. One sign-in each:",
+                "", *(f"- {trail}" for trail in run["trails"]), "",
                 "Token formats checked before the runs: " + run["formats"], "",
                 *_memory(run["memory"]), ""]
     out += ["## Fair terms", "", fair_terms, ""]

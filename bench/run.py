@@ -292,10 +292,12 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
         target.discover()
         return Side("ours", target, proc, data["accounts"])
 
+    primed = False
     if kind == "production":
         workers = os.cpu_count()
         if args.compare_servers:
             compare_servers(args, workers, ours_side, data, compare, work)
+            primed = True  # consent is in this pass's database now
         server_spec = args.server = best_server(compare) if args.server == "auto" else args.server
         shape = (f"IDP_ENV=production, PostgreSQL database `{servers.BENCH_DB}`, Redis with its own "
                  f"prefix, `{server_spec}` with {workers} workers (one per core).")
@@ -316,7 +318,7 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
     for side in (ours, peer):
         print(f"[{kind}] {side.name}: consent for {len(data['accounts'])} accounts, "
               f"{REFRESH_CHAINS} refresh chains", flush=True)
-        side.prepare([] if compare and side is ours else data["accounts"], data["accounts"][0])
+        side.prepare([] if primed and side is ours else data["accounts"], data["accounts"][0])
 
     results = {}
     for flow in args.flows:
@@ -332,7 +334,10 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
                         for s in (ours, peer)) + "."
     steps = "; ".join(f"{report.TITLES[f]}: ours {steps_of(r['ours'])}, peer {steps_of(r['peer'])}"
                       for f, r in results.items() if f in SCRIPTED_FLOWS)
+    trails = [f"{s}, {report.TITLES[f]}: `{r[s]['detail']['example'][0]}`" for f, r in results.items()
+              if f in SCRIPTED_FLOWS for s in ("ours", "peer") if r[s]["detail"]["example"]]
     return {"title": f"{kind.capitalize()} pass", "shape": shape, "results": results, "steps": steps,
+            "trails": trails,
             "formats": formats,
             "memory": {s.name: sorted(s.memory.values()) for s in (ours, peer)}}
 
@@ -351,7 +356,8 @@ def main() -> None:
                         help="e.g. sync,gthread:4,granian:4 (ours only, before the main runs)")
     parser.add_argument("--embedded-threads", type=int, default=8)
     parser.add_argument("--level1-accounts", type=int, default=32)
-    parser.add_argument("--level2-accounts", type=int, default=256)
+    parser.add_argument("--level2-accounts", type=int, default=640,
+                        help="each serves about two TOTP sign-ins per 30 s: 640 covers ~50 flows/s")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and its logs")
     parser.add_argument("--time-limit", type=int, default=2400, help="seconds for the whole bench")
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))

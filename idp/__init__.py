@@ -11,11 +11,15 @@ from . import authn
 from . import clients
 from . import config
 from . import demo
+from . import enrollment
 from . import errors
 from . import health
 from . import i18n
 from . import logs
+from . import metrics
+from . import notify
 from . import oidc
+from . import registry
 from . import signing
 from . import store
 from . import web
@@ -31,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     except config.ConfigError as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
     logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -44,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     clients.init_app(app)
     oidc.init_app(app)
     admin.init_app(app)
+    registry.init_app(app)
+    enrollment.init_app(app)
+    notify.init_app(app)
     demo.init_app(app)
     app.register_blueprint(health.bp)
     return app

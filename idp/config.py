@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +45,13 @@ SCHEMA: dict[str, type | dict[str, type]] = {
     "WEBAUTHN_ORIGIN": str,
     "WEBAUTHN_RP_NAME": str,
     "PROXY_HOPS": int,
+    "METRICS_ALLOW": list,
+    "METRICS_TOKEN": str,
+    "HOLIDAYS": list,
+    "REGISTRY": {"URL": str, "TOKEN": str, "TIMEOUT": float, "RETRIES": int, "BACKOFF": float},
+    "ENROLLMENT": {"ACTIVATION_CODE_LIFETIME": int, "OFFICE": str, "CONSENT_TEXT": str},
+    "NOTIFY": {"EMAIL_URL": str, "EMAIL_FROM": str, "SMS_URL": str, "SMS_TOKEN": str,
+               "MAX_ATTEMPTS": int, "FIRST_RETRY": int, "MAX_RETRY": int},
     "ARGON2": {"TIME_COST": int, "MEMORY_COST": int, "PARALLELISM": int},
     "THROTTLE": {
         "ACCOUNT_IP_FREE_FAILURES": int,
@@ -102,6 +110,11 @@ def _coerce(name: str, value, expected: type):
         raise ConfigError(f"IDP_{name} is missing.")
     if expected is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
+    if expected is float and not isinstance(value, bool):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"IDP_{name} must be a number, not {value!r}.") from None
     if expected is str and isinstance(value, int | float):
         return str(value)
     if expected is list and isinstance(value, str):
@@ -120,6 +133,11 @@ def _derive(app) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'idp.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    try:
+        config["HOLIDAY_DATES"] = frozenset(date.fromisoformat(day) for day in config["HOLIDAYS"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"IDP_HOLIDAYS must list ISO dates like 2026-09-02, not "
+                          f"{config['HOLIDAYS']!r}.") from None
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     keys_dir = Path(config["KEYS_DIR"])
     config["KEYS_PATH"] = keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir

@@ -22,6 +22,7 @@ from .cli import emit
 from .cli import fail
 from .cli import json_option
 from .clients import registration
+from .clock import now
 from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for `make demo` (refused in production).")
@@ -68,8 +69,8 @@ def _seed_account(spec: dict) -> None:
     profile = {k: spec[k] for k in ("given_name", "family_name", "nationality", "birthdate",
                                      "gender")}
     account = Account(login=spec["login"], password_hash=hash_password(spec["password"]),
-                      email=spec["login"], email_verified=True, phone_number="+84901234567",
-                      locale="vi", **profile)
+                      activated_at=now(), email=spec["login"], email_verified=True,
+                      phone_number="+84901234567", locale="vi", **profile)
     db.session.add(account)
     db.session.flush()
     if spec["level"] == 2:

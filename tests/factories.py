@@ -10,6 +10,7 @@ from idp.accounts.models import canonical_login
 from idp.authn import totp
 from idp.authn.password import hash_password
 from idp.clients import registration
+from idp.clock import now
 from idp.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -31,7 +32,8 @@ class Factories:
     def account(self, login: str = "holder@example.test", password: str = PASSWORD, **profile):
         fields = {"given_name": "Minh An", "family_name": "Nguyễn", "email": login,
                   "email_verified": True, "phone_number": "+84901234567",
-                  "birthdate": "1990-04-12", "gender": "female", "locale": "vi"}
+                  "birthdate": "1990-04-12", "gender": "female", "locale": "vi",
+                  "activated_at": now()}
         fields.update(profile)
         with self.app.app_context():
             account = Account(login=canonical_login(login), password_hash=hash_password(password),

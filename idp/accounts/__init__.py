@@ -3,6 +3,7 @@
 from . import activity_routes  # noqa: F401 - registers the activity page on bp
 from . import events  # noqa: F401 - registers the activity table
 from . import factors  # noqa: F401 - registers the factor tables
+from . import locks  # noqa: F401 - registers the lock table
 from . import service_routes  # noqa: F401 - registers the connected-services pages on bp
 from . import session_routes  # noqa: F401 - registers the sessions pages on bp
 from . import totp_routes  # noqa: F401 - registers the TOTP pages on bp

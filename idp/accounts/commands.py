@@ -65,7 +65,7 @@ def create(login, password_stdin, as_json, **profile):
             fail(f"Password refused: {exc}")
     if profile.get("birthdate") and not _is_date(profile["birthdate"]):
         fail("--birthdate must be YYYY-MM-DD.")
-    account = Account(login=identifier, password_hash=password_hash,
+    account = Account(login=identifier, password_hash=password_hash, activated_at=now(),
                       **{k: v for k, v in profile.items() if v is not None})
     db.session.add(account)
     try:

@@ -16,13 +16,22 @@ from sqlalchemy.orm import mapped_column
 from ..clock import now
 from ..extensions import db
 
+PENDING = "pending"  # issued; the holder has not entered the activation code yet
 ACTIVE = "active"
-LOCKED = "locked"
+LOCKED = "locked"  # at least one lock in force (accounts/lifecycle.py)
+CLOSED = "closed"  # final: death, or the identification number cancelled
+STATUSES = (PENDING, ACTIVE, LOCKED, CLOSED)
 
 
 def canonical_login(value: str) -> str:
     """Identifiers are compared in one form everywhere: NFC, case-folded, trimmed (SEC-90)."""
     return unicodedata.normalize("NFC", value).strip().casefold()
+
+
+def new_identification_number() -> str:
+    """The number the system assigns to the account (12 digits, random, never a document number;
+    Decree 59/2022 Art. 3(13)). Uniqueness is the database's job; a clash is retried by callers."""
+    return str(secrets.randbelow(9 * 10**11) + 10**11)
 
 
 def new_subject_key() -> str:
@@ -35,6 +44,11 @@ class Account(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_key: Mapped[str] = mapped_column(String(64), unique=True, default=new_subject_key)
+    identification_number: Mapped[str] = mapped_column(
+        String(12), unique=True, default=new_identification_number
+    )
+    # The registry's own reference to the person: registry sync finds the account by it.
+    registry_person_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     login: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     given_name: Mapped[str | None] = mapped_column(String(200))
@@ -55,7 +69,17 @@ class Account(db.Model):
     residence_card_type: Mapped[str | None] = mapped_column(String(20))
     residence_card_number: Mapped[str | None] = mapped_column(String(40))
     residence_card_expires: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
+    # How level 2 was reached (OIDC4IDA evidence): when, and by which biometric the registry matched.
+    proofed_at: Mapped[datetime | None]
+    biometric_method: Mapped[str | None] = mapped_column(String(20))  # "face" or "fingerprint"
+    biometric_matched_at: Mapped[datetime | None]
+    # A minor's (or ward's) account is managed by a guardian's level-2 account until taken over.
+    guardian_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    guardian_relationship: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE, index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 
@@ -71,6 +95,7 @@ class Account(db.Model):
     def summary(self) -> dict:
         return {
             "id": self.id,
+            "identification_number": self.identification_number,
             "login": self.login,
             "given_name": self.given_name,
             "family_name": self.family_name,
@@ -87,6 +112,8 @@ class Account(db.Model):
             "residence_card_expires": (self.residence_card_expires
                                        and self.residence_card_expires.isoformat()),
             "status": self.status,
+            "guardian_id": self.guardian_id,
+            "activated_at": self.activated_at and self.activated_at.isoformat(timespec="seconds"),
             "created_at": self.created_at.isoformat(timespec="seconds"),
         }
 

@@ -58,6 +58,8 @@ class Client(db.Model):
     sector_identifier_uri: Mapped[str | None] = mapped_column(String(500))
     sector_identifier: Mapped[str] = mapped_column(String(255))
     min_level: Mapped[int] = mapped_column(default=1)
+    # May receive OpenID Connect for Identity Assurance `verified_claims` (documents, biometrics).
+    verified_claims_allowed: Mapped[bool] = mapped_column(default=False)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
