@@ -138,7 +138,8 @@ def _derive(app) -> None:
     except (TypeError, ValueError):
         raise ConfigError(f"IDP_HOLIDAYS must list ISO dates like 2026-09-02, not "
                           f"{config['HOLIDAYS']!r}.") from None
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # Idle connections are pinged at check-out (idp/extensions.py); recycled after 30 minutes.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_recycle": 1800}
     keys_dir = Path(config["KEYS_DIR"])
     config["KEYS_PATH"] = keys_dir if keys_dir.is_absolute() else PROJECT_ROOT / keys_dir
     hosts = [issuer.hostname or ""] + list(config["TRUSTED_HOSTS"])

@@ -10,6 +10,7 @@ from . import discovery
 from . import endpoints
 from . import logout
 from . import userinfo
+from .documents import PublicDocuments
 from .server import build_server
 
 bp = Blueprint("oidc", __name__)
@@ -42,5 +43,6 @@ for rule, endpoint, view, methods in ROUTES:
 def init_app(app) -> None:
     app.extensions["idp.authorization_server"] = build_server(app)
     app.register_blueprint(bp)
+    app.wsgi_app = PublicDocuments(app, app.wsgi_app)
     for view in CSRF_EXEMPT:
         csrf.exempt(view)

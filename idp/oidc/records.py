@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 from joserfc.errors import JoseError
 from sqlalchemy import update
 
+from ..accounts.models import ACTIVE
 from ..accounts.models import Account
+from ..clients import cache as client_cache
 from ..clients.models import Client
 from ..clock import from_timestamp
 from ..clock import now
@@ -41,24 +44,42 @@ def _grant_is_live(grant: Grant | None, account: Account | None, client: Client 
     )
 
 
-def _load_grant(grant_id: str):
+def _grant_liveness(grant_id: str) -> tuple[bool, int | None]:
+    """(live, account id) from one indexed join of plain columns: no ORM entities are built for
+    an introspection or userinfo call (bench/PROFILE.md)."""
     row = db.session.execute(
-        db.select(Grant, Account, Client)
+        db.select(Grant.account_id, Grant.revoked_at, Grant.expires_at, Account.status,
+                  Client.disabled)
         .join(Account, Account.id == Grant.account_id)
         .join(Client, Client.client_id == Grant.client_id)
         .where(Grant.id == grant_id)
     ).first()
-    return row if row is not None else (None, None, None)
+    if row is None:
+        return False, None
+    live = (row.revoked_at is None and row.expires_at > now() and row.status == ACTIVE
+            and not row.disabled)
+    return live, row.account_id
 
 
 @dataclass
 class AccessTokenRecord:
     claims: dict
-    grant: Grant | None
-    account: Account | None
-    client: Client | None
     live: bool
+    account_id: int | None = None
     kind = "access_token"
+
+    @property
+    def grant_id(self) -> str | None:
+        return self.claims.get("gid")
+
+    @cached_property
+    def account(self) -> Account | None:
+        """Loaded only when asked for (userinfo), not for introspection."""
+        return db.session.get(Account, self.account_id) if self.account_id is not None else None
+
+    @cached_property
+    def client(self) -> Client | None:
+        return client_cache.lookup(self.claims["client_id"])
 
     @property
     def client_id(self) -> str:
@@ -119,26 +140,25 @@ def read_access_token(token: str) -> AccessTokenRecord | None:
     if claims.get("iss") != current_app.config["ISSUER"] or not isinstance(claims.get("exp"), int):
         return None
     if "gid" in claims:
-        grant, account, client = _load_grant(claims["gid"])
-        return AccessTokenRecord(claims, grant, account, client,
-                                 _grant_is_live(grant, account, client))
-    client = db.session.scalar(db.select(Client).where(Client.client_id == claims["client_id"]))
+        return AccessTokenRecord(claims, *_grant_liveness(claims["gid"]))
+    client = client_cache.lookup(claims["client_id"])
     revoked = db.session.get(RevokedToken, claims["jti"]) is not None
-    live = client is not None and not client.disabled and not revoked
-    return AccessTokenRecord(claims, None, None, client, live)
+    return AccessTokenRecord(claims, client is not None and not client.disabled and not revoked)
 
 
 def read_refresh_token(token: str) -> RefreshTokenRecord | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     row = db.session.execute(
-        db.select(RefreshToken, Grant, Account, Client)
+        db.select(RefreshToken, Grant, Account)
         .join(Grant, Grant.id == RefreshToken.grant_id)
         .join(Account, Account.id == Grant.account_id)
-        .join(Client, Client.client_id == Grant.client_id)
         .where(RefreshToken.token_hash == token_hash(token))
     ).first()
-    return RefreshTokenRecord(*row) if row is not None else None
+    if row is None:
+        return None
+    refresh, grant, account = row
+    return RefreshTokenRecord(refresh, grant, account, client_cache.lookup(grant.client_id))
 
 
 def read_token(token: str, hint: str | None):

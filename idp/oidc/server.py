@@ -14,10 +14,9 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import current_app
 
-from ..clients.models import Client
+from ..clients import cache as client_cache
 from ..clients.registration import SCOPES
 from ..clock import to_timestamp
-from ..extensions import db
 from ..signing import get_keyring
 from . import records
 from .claims import OpenIDCode
@@ -40,7 +39,7 @@ def query_client(client_id):
     """A disabled client is as good as unknown: it starts no sign-in and gets no token."""
     if not isinstance(client_id, str) or len(client_id) > 64:
         return None
-    client = db.session.scalar(db.select(Client).where(Client.client_id == client_id))
+    client = client_cache.lookup(client_id)
     return client if client is not None and not client.disabled else None
 
 
@@ -67,8 +66,10 @@ class Revocation(RevocationEndpoint):
         return records.read_token(token_string, token_type_hint)
 
     def revoke_token(self, token, request):
-        if token.kind == "refresh_token" or token.grant is not None:
+        if token.kind == "refresh_token":
             records.revoke_grant(token.grant.id, "revoked_by_client")
+        elif token.grant_id is not None:
+            records.revoke_grant(token.grant_id, "revoked_by_client")
         else:
             records.revoke_access_token(token.claims)
 

@@ -54,3 +54,23 @@ def test_jwks_publishes_public_keys_only(client):
     for key in keys:
         assert key["use"] == "sig" and key["kid"]
         assert not {"d", "p", "q", "dp", "dq", "qi", "k"} & set(key)
+
+
+def test_the_fast_path_sends_what_the_flask_views_send(client):
+    """Discovery and JWKS are answered before Flask (idp/oidc/documents.py); a query string
+    sends the same request through the Flask view: both must agree byte for byte."""
+    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
+                 "/jwks.json"):
+        fast, flask_view = client.get(path), client.get(path + "?via=flask")
+        assert "X-Request-Id" in flask_view.headers and "X-Request-Id" not in fast.headers
+        assert fast.status_code == flask_view.status_code == 200
+        assert fast.data == flask_view.data
+        expected = {k: v for k, v in flask_view.headers.items() if k != "X-Request-Id"}
+        assert dict(fast.headers) == expected
+        assert fast.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_fast_path_refuses_what_flask_refuses(client):
+    assert client.get("/jwks.json", headers={"Host": "evil.test"}).status_code == 400
+    assert client.post("/jwks.json").status_code == 405
+    assert client.head("/.well-known/openid-configuration").status_code == 200
