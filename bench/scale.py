@@ -108,6 +108,9 @@ def write_section(results: Path, text: str) -> None:
     if MARK_START in body and MARK_END in body:
         before, rest = body.split(MARK_START, 1)
         body = before + section + rest.split(MARK_END, 1)[1]
+    elif "## Fair terms" in body:
+        before, after = body.split("## Fair terms", 1)
+        body = before + section + "\n\n## Fair terms" + after
     else:
         body = body.rstrip() + "\n\n" + section + "\n"
     results.write_text(body)
