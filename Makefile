@@ -31,14 +31,23 @@ demo: install
 	@echo
 	@echo "Identity provider:   http://localhost:5000   (your account: /account)"
 	@echo "Relying-party demo:  http://127.0.0.1:5001   (a bank, a landlord, a public portal)"
+	@echo "Registry (simulated): http://127.0.0.1:5002  (synthetic residents to register with)"
+	@echo "Staff console:       http://localhost:5000/admin   (officers: /admin/applications)"
+	@echo "Create an account:   http://localhost:5000/register, then /activate"
 	@echo "Demo credentials:"
 	@$(DEMO_ENV) $(BIN)/flask --app idp demo seed
 	@echo
-	@echo "Ctrl-C stops both."
+	@echo "Notifications (activation codes too) are printed here by the console sender."
+	@echo "Ctrl-C stops everything."
 	@# One IdP worker: the demo's in-process store lives in that process (threads share it).
+	@# The registry simulator keeps its people in memory: one worker too.
 	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5002 \
+		'registry_simulator:create_app()' & \
 	$(DEMO_ENV) $(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5000 \
 		--access-logfile - 'idp:create_app()' & \
+	$(DEMO_ENV) $(BIN)/flask --app idp notify deliver --loop --interval 2 & \
+	$(DEMO_ENV) $(BIN)/flask --app idp registry sync --loop --interval 60 & \
 	RP_ISSUER=http://localhost:5000 RP_CLIENTS_FILE=instance/demo-clients.json \
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5001 \
 		--access-logfile - 'relying_party_demo:create_app()' & \

@@ -61,7 +61,8 @@ def summarize(raw: Path, top: int = 12) -> list[str]:
         stack_text, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        frames = [(m["func"], re.sub(r"^.*site-packages/|^.*/work/main/", "", m["file"]))
+        frames = [(m["func"], re.sub(r"^.*site-packages/|^" + re.escape(f"{servers.ROOT}/"), "",
+                                     m["file"]))
                   for m in map(FRAME.match, (p.strip() for p in stack_text.split(";"))) if m]
         total += int(count)
         if not any(func.endswith("wsgi_app") for func, _ in frames):

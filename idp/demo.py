@@ -23,6 +23,7 @@ from .cli import fail
 from .cli import json_option
 from .clients import registration
 from .clock import now
+from .enrollment.campaign import campaign
 from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for `make demo` (refused in production).")
@@ -48,7 +49,7 @@ DEMO_ACCOUNTS = [
 RP_BASE = "http://127.0.0.1:5001"
 # The relying-party demo's three services, each a client of its own (relying_party_demo/).
 DEMO_CLIENTS = {
-    "bank": {"name": "Saigon Demo Bank", "min_level": 1},
+    "bank": {"name": "Saigon Demo Bank", "min_level": 1, "verified_claims_allowed": True},
     "landlord": {"name": "Rental registration", "min_level": 2},
     "portal": {"name": "Public-service portal", "min_level": 1},
 }
@@ -60,7 +61,8 @@ def _client_metadata(service: str, spec: dict) -> dict:
             "post_logout_redirect_uris": [f"{RP_BASE}/"],
             "grant_types": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_method": "client_secret_basic",
-            "scope": "openid profile email phone"}
+            "scope": "openid profile email phone",
+            "verified_claims_allowed": spec.get("verified_claims_allowed", False)}
 
 
 def _seed_account(spec: dict) -> None:
@@ -142,6 +144,9 @@ def seed(as_json):
     lines.append(f"  console  /admin  {staff['login']}  password: {staff['password']}"
                  f"  TOTP secret: {DEMO_TOTP_SECRET}")
     emit(result, as_json, text="\n".join(lines))
+
+
+demo_cli.add_command(campaign)
 
 
 def init_app(app) -> None:

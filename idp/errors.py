@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import secrets
 
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
+from flask import Response
 from flask import current_app
 from flask import jsonify
 from flask import make_response
@@ -17,7 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import SecurityError
 
+from . import metrics
 from .extensions import db
 from .store import StoreUnavailable
 
@@ -77,6 +81,10 @@ def _rollback() -> None:
 
 
 def _unavailable(exc):
+    if isinstance(exc, StoreUnavailable):
+        metrics.store_error()
+    else:
+        metrics.database_error()
     _rollback()
     current_app.logger.error("dependency unavailable: %s", type(exc).__name__)
     return respond(503, headers={"Retry-After": RETRY_AFTER})
@@ -95,6 +103,17 @@ def init_app(app) -> None:
         if isinstance(exc, InternalServerError) and original is not None:
             return unexpected(original)
         return respond(exc.code or 500, description=exc.description if exc.code < 500 else None)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        """A Host header that is not ours (SEC-89): no page, since no URL can be built for it."""
+        return Response("Bad Request: this server does not answer to that host name.\n", status=400,
+                        mimetype="text/plain")
+
+    @app.errorhandler(InsecureTransportError)
+    def insecure_transport(exc: InsecureTransportError):
+        """RFC 6749 §3.1, §3.2: plain http is refused, never redirected to https (SEC-100)."""
+        return respond(400, description=str(_l("Use https.")))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

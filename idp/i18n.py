@@ -4,6 +4,7 @@ authorization request's `ui_locales` (OIDC Core §3.1.2.1), else the browser's l
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import has_request_context
 from flask import redirect
 from flask import request
 from flask import session
@@ -30,6 +31,8 @@ def remember_ui_locales(ui_locales: str | None) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # the CLI and background jobs: operators read English
     try:
         chosen = session.get("lang")
     except Exception:  # noqa: BLE001 - no session (e.g. the store is down): the browser decides

@@ -38,6 +38,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def init_app(app) -> None:
+    # Authlib logs whole token responses at DEBUG ("Issue token ..."): never below INFO (SEC-92).
+    logging.getLogger("authlib").setLevel(logging.INFO)
     if app.config["ENV"] == "production" or app.config.get("JSON_LOGS"):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())

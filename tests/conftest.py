@@ -20,6 +20,8 @@ from idp.signing.keyset import Keyring
 from .factories import Factories
 from .rp import TestRelyingParty
 
+pytest_plugins = ["tests.registry_fixtures"]
+
 ISSUER = "https://idp.test"
 DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "")
@@ -76,6 +78,9 @@ def make_app(database_url: str, keys_dir: Path, **overrides):
         "KEYS_DIR": str(keys_dir),
         "SECRET_KEY": "test-secret-key",
         "ARGON2": CHEAP_ARGON2,
+        # Nothing listens here: a test that needs the registry asks for `registry_app`, which
+        # points at the simulated one (tests/registry_fixtures.py), never at a demo's on 5002.
+        "REGISTRY": {"URL": "http://127.0.0.1:9"},
     }
     config.update(overrides)
     app = create_app(config)

@@ -28,6 +28,15 @@ CLAIM_LABELS = {
     "email_verified": _l("whether the e-mail address is verified"),
     "phone_number": _l("mobile number"),
     "phone_number_verified": _l("whether the mobile number is verified"),
+    # OpenID Connect for Identity Assurance (oidc/verified_claims.py released_names)
+    "verified_claims.verification": _l("how and when your identity was verified (level 2)"),
+    "verified_claims.evidence": _l("your passport and residence card details and the checks made"),
+    "verified_claims.name": _l("verified full name"),
+    "verified_claims.given_name": _l("verified given name"),
+    "verified_claims.family_name": _l("verified family name"),
+    "verified_claims.birthdate": _l("verified date of birth"),
+    "verified_claims.gender": _l("verified gender"),
+    "verified_claims.nationalities": _l("verified nationality"),
 }
 
 # Factor names as events record them (idp.assurance.amr), in plain words.

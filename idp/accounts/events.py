@@ -22,6 +22,11 @@ FACTOR_ADDED = "factor_added"
 FACTOR_REMOVED = "factor_removed"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
 SESSIONS_ENDED = "sessions_ended"
+# Lifecycle and registry sync (accounts/lifecycle.py, registry/sync.py).
+ACCOUNT_LOCKED = "account_locked"
+ACCOUNT_RESTORED = "account_restored"
+LOCK_REFUSED = "lock_refused"
+IDENTITY_CHANGED = "identity_changed"
 
 
 class AccountEvent(db.Model):

@@ -47,7 +47,16 @@ def _check(evidence: Evidence, today: date) -> None:
 
 
 def record_level2(account: Account, evidence: Evidence, *, actor: str, today: date) -> Account:
-    """Raise the account to level 2 in place: same account, same `sub` at every client."""
+    """Raise the account to level 2 in place and commit (the operator CLI's path)."""
+    apply_level2(account, evidence, actor=actor, today=today)
+    db.session.commit()
+    return account
+
+
+def apply_level2(account: Account, evidence: Evidence, *, actor: str, today: date) -> Account:
+    """Raise the account to level 2 in place: same account, same `sub` at every client.
+
+    Adds to the caller's transaction (issuing an application commits it with the decision)."""
     _check(evidence, today)
     account.proofed_level = 2
     account.document_type = evidence.document_type
@@ -61,7 +70,6 @@ def record_level2(account: Account, evidence: Evidence, *, actor: str, today: da
                  consent_ref=evidence.consent_ref,
                  document_expires=evidence.document_expires.isoformat(),
                  card_expires=evidence.card_expires.isoformat())
-    db.session.commit()
     return account
 
 

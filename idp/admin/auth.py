@@ -75,7 +75,8 @@ def code_submit():
     session.pop("staff_pending", None)
     session["staff"] = {"id": staff.id, "seen": timestamp()}
     session.regenerate()
-    return redirect(safe_next(request.form.get("next")) or url_for("admin.clients"), 303)
+    home = url_for("admin.applications" if staff.role == "officer" else "admin.clients")
+    return redirect(safe_next(request.form.get("next")) or home, 303)
 
 
 @bp.post("/logout")

@@ -23,7 +23,8 @@ from .guards import requires_role
 
 FIELDS = ("name", "redirect_uris", "post_logout_redirect_uris", "grant_types",
           "token_endpoint_auth_method", "scope", "jwks", "jwks_uri",
-          "id_token_signed_response_alg", "subject_type", "sector_identifier_uri", "min_level")
+          "id_token_signed_response_alg", "subject_type", "sector_identifier_uri", "min_level",
+          "verified_claims_allowed")
 
 
 def _lines(name: str) -> list[str]:
@@ -54,6 +55,7 @@ def _metadata_from_form() -> dict:
         "subject_type": request.form.get("subject_type"),
         "sector_identifier_uri": request.form.get("sector_identifier_uri", "").strip() or None,
         "min_level": min_level,
+        "verified_claims_allowed": request.form.get("verified_claims_allowed") == "1",
     }
 
 
@@ -97,7 +99,8 @@ def client_create():
     except registration.RegistrationError as exc:
         db.session.rollback()
         return _form(values=request.form, error=str(exc), status=400)
-    audit.record(g.staff.actor, "client.create", f"client:{registered.client.client_id}")
+    audit.record(g.staff.actor, "client.create", f"client:{registered.client.client_id}",
+                 verified_claims_allowed=registered.client.verified_claims_allowed)
     db.session.commit()
     return render_template("admin/client.html", client=registered.client,
                            secret=registered.client_secret), 201
@@ -119,7 +122,8 @@ def client_update(client_id):
     except registration.RegistrationError as exc:
         db.session.rollback()
         return _form(_get(client_id), values=request.form, error=str(exc), status=400)
-    audit.record(g.staff.actor, "client.update", f"client:{client_id}")
+    audit.record(g.staff.actor, "client.update", f"client:{client_id}",
+                 verified_claims_allowed=registered.client.verified_claims_allowed)
     db.session.commit()
     return render_template("admin/client.html", client=registered.client,
                            secret=registered.client_secret)

@@ -19,6 +19,7 @@ from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from .. import metrics
 from ..accounts import events
 from ..accounts.factors import Passkey
 from ..accounts.models import Account
@@ -111,9 +112,11 @@ def passkey_sign_in():
                                           require_user_verification=False)
     except passkeys.PasskeyRejected as exc:
         db.session.rollback()
+        metrics.login("failure", level="unknown")
         return _error("sign_in_failed", 401, reason=exc.reason)
     account = db.session.get(Account, assertion.passkey.account_id)
     if not account.is_active:
+        metrics.login("locked", level="unknown")
         db.session.commit()  # the counter moved; the sign-in does not happen
         flow_id = body.get("flow")
         if isinstance(flow_id, str) and flows.load(flow_id) is not None:
@@ -126,6 +129,7 @@ def passkey_sign_in():
                   passkey=assertion.passkey.name)
     db.session.commit()
     record_login(account.id, [factor], second_factor=assertion.user_verified)
+    metrics.login("success", level=2 if assertion.user_verified else 1)
     return _ok(redirect=_continue_to(body))
 
 
@@ -151,10 +155,12 @@ def passkey_step_up():
                               account=account, require_user_verification=True)
     except passkeys.PasskeyRejected as exc:
         db.session.rollback()
+        metrics.step_up("failure")
         return _error("step_up_failed", 401, reason=exc.reason)
     events.record(account.id, events.STEP_UP, ip=client_ip(), factor=PASSKEY_VERIFIED)
     db.session.commit()
     add_second_factor(PASSKEY_VERIFIED)
+    metrics.step_up("success")
     return _ok(redirect=_continue_to(body))
 
 

@@ -8,6 +8,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from .. import metrics
 from ..accounts import events
 from ..accounts.models import Account
 from ..accounts.models import canonical_login
@@ -68,11 +69,13 @@ def login_submit():
         throttle.check(subject)
     except throttle.Throttled as exc:
         page, _ = _login_page(flow_id, identifier, "throttled", 429)
+        metrics.login("throttled")
         return page, 429, {"Retry-After": str(exc.retry_after)}
     account = db.session.scalar(db.select(Account).where(Account.login == identifier))
     ok, new_hash = password.verify(account.password_hash if account else None, secret)
     if not ok:
         throttle.record_failure(subject)
+        metrics.login("failure")
         return _login_page(flow_id, identifier, "invalid", 401)
     throttle.record_success(subject)
     if not account.is_active:
@@ -82,10 +85,12 @@ def login_submit():
             flows.mark(flow_id, locked=True)
         else:
             flow_id = None
+        metrics.login("locked")
         return render_template("authn/locked.html", flow_id=flow_id), 403
     if new_hash:
         account.password_hash = new_hash
     events.record(account.id, events.SIGN_IN, ip=client_ip(), factors=[PASSWORD])
     db.session.commit()
     record_login(account.id, [PASSWORD])
+    metrics.login("success", level=1)  # a password alone is level 1 (DESIGN.md)
     return after_authentication(flow_id)

@@ -11,6 +11,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from .. import metrics
 from ..accounts import events
 from ..assurance.amr import RECOVERY_CODE
 from ..assurance.amr import TOTP
@@ -56,13 +57,17 @@ def second_factor_submit():
         else:
             totp.verify(login.account_id, code, ip=client_ip())
     except throttle.Throttled as exc:
+        metrics.step_up("throttled")
         return _page(flow_id, "throttled", 429, exc.retry_after)
     except totp.TotpReplayed:
+        metrics.step_up("replayed")
         return _page(flow_id, "replayed", 401)
     except totp.TotpInvalid:
+        metrics.step_up("failure")
         return _page(flow_id, "recovery_invalid" if recovery else "invalid", 401)
     factor = RECOVERY_CODE if recovery else TOTP
     events.record(login.account_id, events.STEP_UP, ip=client_ip(), factor=factor)
     db.session.commit()
     add_second_factor(factor)
+    metrics.step_up("success")
     return after_authentication(flow_id)

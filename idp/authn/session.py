@@ -63,6 +63,7 @@ class ServerSessionInterface(SessionInterface):
                 store.delete(key("sess", session.sid))
                 response.delete_cookie(name, path="/", secure=app.config["SECURE_COOKIES"],
                                        httponly=True, samesite="Lax")
+                response.headers["Clear-Site-Data"] = '"cookies"'  # signed out (SEC-73)
             return
         if not session.modified:
             return

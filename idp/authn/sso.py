@@ -11,10 +11,12 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask import request
 from flask import session
 
 from ..assurance.policy import SessionFacts
 from ..clock import timestamp
+from ..notify.signins import note_sign_in
 from ..web import client_ip
 from . import devices
 
@@ -74,6 +76,7 @@ def record_login(account_id: int, factors: list[str], *, second_factor: bool = F
     session.regenerate()
     if not same_account:
         devices.register(account_id, session["login"]["sid"], ip=client_ip())
+        note_sign_in(account_id, user_agent=request.user_agent.string, ip=client_ip())
     return current_login()
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .. import metrics
 from ..store import get_store
 from ..store import key
 
@@ -48,6 +49,7 @@ def check(subject: Subject) -> None:
     for counter, _ in subject.counters(_config()):
         left = store.ttl(counter + ":wait")
         if left:
+            metrics.throttled(subject.kind)
             raise Throttled(left)
 
 

@@ -36,6 +36,8 @@ def _metadata_options(func):
         click.option("--subject-type", type=click.Choice(registration.SUBJECT_TYPES)),
         click.option("--sector-identifier-uri"),
         click.option("--min-level", type=click.IntRange(1, 2)),
+        click.option("--verified-claims/--no-verified-claims", "verified_claims_allowed",
+                     default=None, help="May receive verified claims (identity assurance)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -46,7 +48,7 @@ def _collect(kwargs) -> dict:
     """CLI options -> metadata dict, leaving out what was not given (None)."""
     meta = {}
     for key in ("name", "token_endpoint_auth_method", "jwks_uri", "id_token_signed_response_alg",
-                "subject_type", "sector_identifier_uri", "min_level"):
+                "subject_type", "sector_identifier_uri", "min_level", "verified_claims_allowed"):
         if kwargs.get(key) is not None:
             meta[key] = kwargs[key]
     for key in ("redirect_uris", "post_logout_redirect_uris", "grant_types"):
@@ -69,8 +71,8 @@ def _get(client_id: str) -> Client:
     return client
 
 
-def _audit(action: str, client_id: str) -> None:
-    audit.record(f"cli:{getpass.getuser()}", action, f"client:{client_id}")
+def _audit(action: str, client_id: str, **details) -> None:
+    audit.record(f"cli:{getpass.getuser()}", action, f"client:{client_id}", **details)
     db.session.commit()
 
 
@@ -95,7 +97,8 @@ def create(public, client_id, as_json, **kwargs):
         registered = registration.create(meta, client_id=client_id)
     except registration.RegistrationError as exc:
         fail(str(exc))
-    _audit("client.create", registered.client.client_id)
+    _audit("client.create", registered.client.client_id,
+           verified_claims_allowed=registered.client.verified_claims_allowed)
     emit(_result(registered), as_json)
 
 
@@ -126,7 +129,7 @@ def update(client_id, as_json, **kwargs):
     except registration.RegistrationError as exc:
         db.session.rollback()
         fail(str(exc))
-    _audit("client.update", client_id)
+    _audit("client.update", client_id, verified_claims_allowed=registered.client.verified_claims_allowed)
     emit(_result(registered), as_json)
 
 

@@ -132,6 +132,7 @@ class Client(db.Model):
             "subject_type": self.subject_type,
             "sector_identifier": self.sector_identifier,
             "min_level": self.min_level,
+            "verified_claims_allowed": self.verified_claims_allowed,
             "disabled": self.disabled,
             "created_at": self.created_at.isoformat(timespec="seconds"),
         }

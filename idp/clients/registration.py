@@ -149,6 +149,9 @@ def validate(meta: dict) -> dict:
     if min_level not in (1, 2):
         raise RegistrationError("min_level: must be 1 or 2.")
     sector_uri = meta.get("sector_identifier_uri") or None
+    verified_claims_allowed = meta.get("verified_claims_allowed", False)
+    if not isinstance(verified_claims_allowed, bool):
+        raise RegistrationError("verified_claims_allowed: must be true or false.")
     return {
         "name": name,
         "redirect_uris": redirect_uris,
@@ -163,6 +166,7 @@ def validate(meta: dict) -> dict:
         "sector_identifier_uri": sector_uri,
         "sector_identifier": _sector(redirect_uris, sector_uri, subject_type),
         "min_level": min_level,
+        "verified_claims_allowed": verified_claims_allowed,
     }
 
 
@@ -200,6 +204,7 @@ def update(client: Client, changes: dict) -> Registered:
         "subject_type": client.subject_type,
         "sector_identifier_uri": client.sector_identifier_uri,
         "min_level": client.min_level,
+        "verified_claims_allowed": client.verified_claims_allowed,
     }
     merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
     fields = validate(merged)

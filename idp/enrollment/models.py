@@ -62,7 +62,7 @@ class Application(db.Model):
     representative_number: Mapped[str | None] = mapped_column(String(12))  # identification number
     representative_relationship: Mapped[str | None] = mapped_column(String(30))
     guardian_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id", ondelete="SET NULL")
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
 
     # What the registry said about the person (its reference; whether it holds biometrics).

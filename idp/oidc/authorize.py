@@ -40,6 +40,7 @@ from ..clock import timestamp
 from ..extensions import db
 from ..i18n import remember_ui_locales
 from . import consents
+from . import verified_claims
 from .checks import AUTHORIZE_CHECKS
 from .checks import check_single_values
 from .claims import released_claims
@@ -161,8 +162,9 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
             return _redirect(url_for("authn.second_factor", flow=flow_id))
         return _redirect(url_for("authn.login", flow=flow_id))
     scopes = grant.request.scope.split()
+    asked = scopes + verified_claims.consent_items(params.get("claims"), client, account)
     consented = parked is not None and parked.get("consented")
-    if not consented and ("consent" in prompts or not consents.covers(account, client, scopes)):
+    if not consented and ("consent" in prompts or not consents.covers(account, client, asked)):
         if "none" in prompts:
             return _finish(flow_id, error_redirect(redirect_uri, ConsentRequiredError(), state))
         flow_id = flows.park(params, flow_id)
@@ -173,7 +175,8 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
                           auth_time=login.auth_time, grant_id="", sid=login.sid)
     _, _, headers = grant.create_authorization_response(redirect_uri, principal)
     events.record(account.id, events.CLAIMS_RELEASED, client.client_id,
-                  claims=released_claims(scopes), acr=decision.acr)
+                  claims=released_claims(scopes, params.get("claims"), account=account,
+                                         client=client, acr=decision.acr), acr=decision.acr)
     db.session.commit()
     return _redirect(_with_iss(dict(headers)["Location"]))
 
@@ -238,14 +241,15 @@ def consent(flow_id: str):
     client = query_client(params["client_id"])
     if client is None:
         return _finish(flow_id, untrusted_page("unknown_client"))
-    scopes = client.get_allowed_scope(params.get("scope", "")).split()
+    account = db.session.get(Account, login.account_id)
+    scopes = (client.get_allowed_scope(params.get("scope", "")).split()
+              + verified_claims.consent_items(params.get("claims"), client, account))
     if request.method == "GET":
         return render_template("oidc/consent.html", client=client, scopes=scopes,
                                descriptions=consents.SCOPE_DESCRIPTIONS, flow_id=flow_id)
     if request.form.get("decision") != "approve":
         error = AccessDeniedError("The person declined to share their data.")
         return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
-    account = db.session.get(Account, login.account_id)
     consents.record(account, client, scopes)
     flows.park(params, flow_id, consented=True)
     return _redirect(url_for("oidc.resume", flow_id=flow_id))

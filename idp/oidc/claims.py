@@ -1,4 +1,5 @@
-"""ID tokens (OIDC Core §2, §3.1.3.6) and the claims each scope releases (§5.4)."""
+"""ID tokens (OIDC Core §2, §3.1.3.6), the claims each scope releases (§5.4), and the
+`verified_claims` a claims parameter asks for (verified_claims.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ from authlib.oidc.core.grants import OpenIDCode as _OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from flask import current_app
 
+from ..assurance.levels import DEFAULT_NAMES
+from ..assurance.levels import Level
+from ..clock import now as clock_now
 from ..clock import timestamp
 from ..signing import get_keyring
+from ..store import get_json
+from ..store import get_store
+from ..store import key
+from ..store import put_json
+from . import verified_claims
 from .subjects import client_subject
 
 SCOPE_CLAIMS = {
@@ -18,28 +27,76 @@ SCOPE_CLAIMS = {
 
 SUPPORTED_CLAIMS = sorted(
     {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash",
-     "sid"} | {claim for claims in SCOPE_CLAIMS.values() for claim in claims}
+     "sid", "verified_claims"} | {claim for claims in SCOPE_CLAIMS.values() for claim in claims}
 )
 
 
-def released_claims(scopes: list[str]) -> list[str]:
-    """The claim names a grant of these scopes lets the client read (for the activity log)."""
+def released_claims(scopes: list[str], claims_param: str | None = None, *, account=None,
+                    client=None, acr: str | None = None) -> list[str]:
+    """The claim names a grant of these scopes (and the claims parameter's `verified_claims`)
+    lets the client read: for the activity log, names only (SEC-95)."""
     names = ["sub"] if "openid" in scopes else []
-    return names + [claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())]
+    names += [claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())]
+    if claims_param and "openid" in scopes:
+        verified = set()
+        for wanted in verified_claims.requested(claims_param).values():
+            verified.update(verified_claims.released_names(_verified(account, client, wanted, acr)))
+        names += sorted(verified)
+    return names
 
 
-def userinfo_claims(account, client, scope: str) -> dict:
-    """Only what the granted scopes release, and nothing that is empty."""
+def _session_level(acr: str | None) -> int:
+    aliases = current_app.config.get("ACR_ALIASES") or {}
+    names = {**DEFAULT_NAMES, **{name: Level(level) for name, level in aliases.items()}}
+    return int(names.get(acr, 0))
+
+
+def _verified(account, client, wanted, acr: str | None):
+    """`verified_claims` for one member's request, or None (never an error: IDA §5.7)."""
+    if not wanted:
+        return None
+    return verified_claims.build(account, client, wanted, session_level=_session_level(acr),
+                                 issuer=current_app.config["ISSUER"], now=clock_now())
+
+
+def _requests_key(grant_id: str) -> str:
+    return key("ida-request", grant_id)
+
+
+def remember_requests(grant_id: str, requests: dict) -> None:
+    """The grant's `verified_claims` requests, for UserInfo and refreshed ID tokens.
+
+    Kept in the store for the grant's absolute lifetime; if lost, verified_claims are simply
+    omitted (IDA §5.7.2), nothing else breaks.
+    """
+    if requests and grant_id:
+        put_json(get_store(), _requests_key(grant_id), requests,
+                 current_app.config["REFRESH_TOKEN_ABSOLUTE_LIFETIME"])
+
+
+def remembered_requests(grant_id: str | None) -> dict:
+    return (get_json(get_store(), _requests_key(grant_id)) or {}) if grant_id else {}
+
+
+def userinfo_claims(account, client, scope: str, *, grant_id: str | None = None,
+                    acr: str | None = None) -> dict:
+    """Only what the granted scopes release, and nothing that is empty; `verified_claims` when
+    the authorization request asked for them in `claims.userinfo` (IDA §5.3)."""
     claims = {"sub": client_subject(account, client)}
     for scope_name in scope.split():
         for claim in SCOPE_CLAIMS.get(scope_name, ()):
             value = getattr(account, claim)
             if value is not None and value != "":
                 claims[claim] = value
+    wanted = remembered_requests(grant_id).get("userinfo")
+    verified = _verified(account, client, wanted, acr)
+    if verified is not None:
+        claims["verified_claims"] = verified
     return claims
 
 
-def id_token(client, principal, *, access_token: str | None, nonce: str | None) -> str:
+def id_token(client, principal, *, access_token: str | None, nonce: str | None,
+             verified_request=None) -> str:
     """Identity claims stay at userinfo (§5.4); the ID token says who, when and how."""
     config = current_app.config
     alg = client.id_token_signed_response_alg or "RS256"
@@ -61,14 +118,18 @@ def id_token(client, principal, *, access_token: str | None, nonce: str | None) 
         claims["nonce"] = nonce
     if access_token:
         claims["at_hash"] = create_half_hash(access_token, alg).decode()
+    verified = _verified(principal.account, client, verified_request, principal.acr)
+    if verified is not None:
+        claims["verified_claims"] = verified
     return get_keyring().sign(claims, alg=alg)
 
 
-def _with_id_token(grant, token: dict, nonce: str | None) -> dict:
+def _with_id_token(grant, token: dict, nonce: str | None, requests: dict) -> dict:
     if "openid" in (token.get("scope") or "").split():
         token["id_token"] = id_token(
             grant.request.client, grant.request.user,
             access_token=token.get("access_token"), nonce=nonce,
+            verified_request=requests.get("id_token"),
         )
     return token
 
@@ -82,7 +143,11 @@ class OpenIDCode(_OpenIDCode):
 
     def process_token(self, grant, response):
         _, token, _ = response
-        return _with_id_token(grant, token, grant.request.authorization_code.get_nonce())
+        code = grant.request.authorization_code
+        requests = code.get("verified_claims") or {}
+        if "openid" in (token.get("scope") or "").split():
+            remember_requests(grant.request.user.grant_id, requests)
+        return _with_id_token(grant, token, code.get_nonce(), requests)
 
 
 class RefreshedIdToken:
@@ -93,4 +158,4 @@ class RefreshedIdToken:
 
     def process_token(self, grant, response):
         _, token, _ = response
-        return _with_id_token(grant, token, None)
+        return _with_id_token(grant, token, None, remembered_requests(grant.request.user.grant_id))

@@ -14,6 +14,10 @@ SCOPE_DESCRIPTIONS = {
     "profile": _l("Your name, date of birth, gender and language"),
     "email": _l("Your e-mail address"),
     "phone": _l("Your mobile number"),
+    # Not a scope: a claims-parameter request for identity assurance data (oidc/verified_claims.py).
+    "verified_claims": _l("Your verified identity from level-2 proofing: name, date of birth, gender "
+                          "and nationality, your passport and residence card numbers and expiry "
+                          "dates, and that your face or fingerprints matched the immigration records"),
 }
 
 

@@ -19,6 +19,7 @@ from .claims import SUPPORTED_CLAIMS
 from .client_auth import ASSERTION_ALGS
 from .grants import CONFIDENTIAL_METHODS
 from .server import ID_TOKEN_ALGS
+from .verified_claims import metadata as identity_assurance_metadata
 
 
 def metadata(config) -> dict:
@@ -55,6 +56,7 @@ def metadata(config) -> dict:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        **identity_assurance_metadata(issuer),  # OpenID Connect for Identity Assurance 1.0 §8
     }
 
 

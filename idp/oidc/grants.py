@@ -25,6 +25,7 @@ from .records import read_refresh_token
 from .records import revoke_grant
 from .tokens import new_grant_id
 from .tokens import token_hash
+from .verified_claims import requested as verified_claims_requested
 
 CONFIDENTIAL_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 ALL_METHODS = [*CONFIDENTIAL_METHODS, "none"]
@@ -120,6 +121,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 "code_challenge": data.get("code_challenge"),
                 "code_challenge_method": data.get("code_challenge_method"),
                 "grant_id": new_grant_id(),
+                "verified_claims": verified_claims_requested(data.get("claims")),
             },
             current_app.config["CODE_LIFETIME"],
         )

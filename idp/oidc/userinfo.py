@@ -34,6 +34,7 @@ def userinfo():
     scope = record.get_scope()
     if "openid" not in scope.split():
         return _challenge(403, "insufficient_scope", "The token was not issued with openid.")
-    response = jsonify(userinfo_claims(record.account, record.client, scope))
+    response = jsonify(userinfo_claims(record.account, record.client, scope,
+                                       grant_id=record.claims.get("gid"), acr=record.claims.get("acr")))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -104,6 +104,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_applications_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_decided_at'), ['decided_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_document_number'), ['document_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_applications_guardian_account_id'), ['guardian_account_id'], unique=False)
         batch_op.create_index('ix_applications_office_received', ['office', 'received_at'], unique=False)
         batch_op.create_index('ix_applications_status_due', ['status', 'due_on'], unique=False)
 
@@ -200,6 +201,7 @@ def downgrade():
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_index('ix_applications_status_due')
         batch_op.drop_index('ix_applications_office_received')
+        batch_op.drop_index(batch_op.f('ix_applications_guardian_account_id'))
         batch_op.drop_index(batch_op.f('ix_applications_document_number'))
         batch_op.drop_index(batch_op.f('ix_applications_decided_at'))
         batch_op.drop_index(batch_op.f('ix_applications_account_id'))
