@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := IDP_CONFIG=config/demo.toml
 
-.PHONY: install demo test lint clean translations bench
+.PHONY: install demo test lint clean translations bench soak
 
 MO := idp/translations/vi/LC_MESSAGES/messages.mo
 
@@ -73,3 +73,7 @@ bench: install
 	test bench/peer/node_modules/.package-lock.json -nt bench/peer/package-lock.json || \
 		npm ci --prefix bench/peer --no-audit --no-fund
 	timeout 2700 $(BIN)/python bench/run.py --compare-servers sync,gthread:4,granian:4 $(BENCH_ARGS)
+
+# The full code flow at 5 flows/s for 10 minutes against the production shape; fails on any error.
+soak: install
+	timeout 1200 $(BIN)/python bench/soak.py $(SOAK_ARGS)

@@ -146,7 +146,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="idp-soak-"))
     env = servers.idp_env("production", tmp)
-    env.update(IDP_DATABASE_URL=SOAK_URL, PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"))
+    env["IDP_DATABASE_URL"] = SOAK_URL
     prefix = env["IDP_STORE_PREFIX"]
 
     def stop(signum=None, frame=None):
@@ -168,7 +168,8 @@ def main() -> int:
         port = servers.free_port()
         command = servers.server_command("gthread", port, args.workers, args.threads)
         command[1:1] = ["-c", str(servers.ROOT / "config" / "gunicorn.conf.py")]
-        master = servers.start(command, env=env, log=log)
+        master = servers.start(command, env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics")},
+                               log=log)
         base = f"http://127.0.0.1:{port}"
         servers.wait_ready(f"{base}/.well-known/openid-configuration", servers.ISSUER_HOST, master, log)
         target = flows.Target("ours", base, servers.ISSUER_HOST, data["client"]["client_id"],

@@ -29,6 +29,11 @@ from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client import multiprocess
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Multi-process values live in files there, created with the metrics below: a missing folder
+    # would stop every process that imports the app (a CLI command too).
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 

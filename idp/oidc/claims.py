@@ -45,7 +45,8 @@ def released_claims(scopes: list[str], claims_param: str | None = None, *, accou
     return names
 
 
-def _session_level(acr: str | None) -> int:
+def acr_level(acr: str | None) -> int:
+    """The level an `acr` value names ("1", "2" or a configured alias); 0 if none."""
     aliases = current_app.config.get("ACR_ALIASES") or {}
     names = {**DEFAULT_NAMES, **{name: Level(level) for name, level in aliases.items()}}
     return int(names.get(acr, 0))
@@ -55,7 +56,7 @@ def _verified(account, client, wanted, acr: str | None):
     """`verified_claims` for one member's request, or None (never an error: IDA §5.7)."""
     if not wanted:
         return None
-    return verified_claims.build(account, client, wanted, session_level=_session_level(acr),
+    return verified_claims.build(account, client, wanted, session_level=acr_level(acr),
                                  issuer=current_app.config["ISSUER"], now=clock_now())
 
 

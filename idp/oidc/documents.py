@@ -13,10 +13,13 @@ import json
 
 from werkzeug.sansio.utils import host_is_trusted
 
+from ..metrics import REQUESTS
 from .discovery import metadata
 
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 JWKS_PATH = "/jwks.json"
+ENDPOINTS = {DISCOVERY_PATHS[0]: "oidc.discovery", DISCOVERY_PATHS[1]: "oidc.as_metadata",
+             JWKS_PATH: "oidc.jwks"}
 
 
 def _headers(length: int, *, secure: bool) -> list[tuple[str, str]]:
@@ -65,6 +68,8 @@ class PublicDocuments:
             document = self.discovery if path != JWKS_PATH else self._jwks()
             if document is not None:
                 body, headers = document
+                # Counted like every Flask answer (idp/metrics.py); no latency histogram here.
+                REQUESTS.labels(endpoint=ENDPOINTS[path], method="GET", status="200").inc()
                 start_response("200 OK", list(headers))
                 return [body]
         return self.wsgi_app(environ, start_response)

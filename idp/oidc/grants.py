@@ -12,12 +12,15 @@ from flask import current_app
 from sqlalchemy import update
 
 from ..accounts.models import Account
+from ..assurance.levels import AccountFacts
+from ..assurance.levels import Level
 from ..clock import now
 from ..extensions import db
 from ..store import consume_json
 from ..store import get_store
 from ..store import key
 from ..store import put_json
+from .claims import acr_level
 from .models import Grant
 from .models import RefreshToken
 from .principal import Principal
@@ -211,10 +214,19 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return record
 
     def authenticate_user(self, record):
+        """Account status and the level the account reaches today are checked again (SEC-29):
+        a residence card that expired since the sign-in caps the refreshed tokens at "1"."""
         grant = record.grant
+        account = _active_account(grant.account_id)
+        acr = grant.acr
+        today_level = AccountFacts(proofed_level=Level(account.proofed_level),
+                                   residence_card_expires=account.residence_card_expires
+                                   ).level(now().date())
+        if acr_level(acr) > today_level:
+            acr = "1"
         return Principal(
-            account=_active_account(grant.account_id),
-            acr=grant.acr,
+            account=account,
+            acr=acr,
             amr=list(grant.amr),
             auth_time=grant.auth_time,
             grant_id=grant.id,

@@ -5,9 +5,14 @@ auth_time.
 """
 
 import json
+from datetime import date
+from datetime import timedelta
 
 import pyotp
 import time_machine
+
+from idp.accounts.models import Account
+from idp.extensions import db
 
 from ..factories import REDIRECT_URI
 from ..rp import TestRelyingParty
@@ -196,8 +201,6 @@ def test_prompt_none_that_needs_a_step_up_is_interaction_required(app, factories
 
 
 def test_a_locked_account_sends_access_denied_to_the_service(app, factories):
-    from idp.accounts.models import Account
-    from idp.extensions import db
 
     rp = TestRelyingParty(app, factories)
     with app.app_context():
@@ -220,3 +223,21 @@ def test_refresh_keeps_the_level_it_was_issued_at(app, factories):
     _, access = rp.verify(refreshed["access_token"])
     assert id_claims["acr"] == access["acr"] == "2"
     assert id_claims["amr"] == access["amr"] == ["pwd", "otp", "mfa"]
+
+
+def test_a_card_that_expired_since_the_sign_in_caps_the_refreshed_tokens_at_level_1(app, factories):
+    """SEC-29: the level is re-evaluated at every refresh, not carried over from the sign-in."""
+    rp = level2_rp(app, factories)
+    tokens = rp.tokens(acr_values="2")
+    assert rp.verify(tokens["access_token"])[1]["acr"] == "2"
+    with app.app_context():
+        account = db.session.get(Account, rp.account.id)
+        account.residence_card_expires = date.today() - timedelta(days=1)
+        db.session.commit()
+    refreshed = rp.refresh(tokens["refresh_token"]).json
+    _, id_claims = rp.verify(refreshed["id_token"])
+    _, access = rp.verify(refreshed["access_token"])
+    assert id_claims["acr"] == access["acr"] == "1"
+    introspected = rp.browser.post("/introspect", data={"token": refreshed["access_token"]},
+                                   auth=(rp.client.client_id, rp.secret)).json
+    assert introspected["active"] is True and introspected["acr"] == "1"

@@ -74,3 +74,16 @@ def test_the_fast_path_refuses_what_flask_refuses(client):
     assert client.get("/jwks.json", headers={"Host": "evil.test"}).status_code == 400
     assert client.post("/jwks.json").status_code == 405
     assert client.head("/.well-known/openid-configuration").status_code == 200
+
+
+def test_the_fast_path_is_counted_in_the_metrics(client):
+    def count() -> float:
+        text = client.get("/metrics").text
+        line = next((ln for ln in text.splitlines() if ln.startswith("idp_http_requests_total{")
+                     and 'endpoint="oidc.jwks"' in ln and 'status="200"' in ln), None)
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    before = count()
+    client.get("/jwks.json")
+    client.get("/jwks.json")
+    assert count() == before + 2

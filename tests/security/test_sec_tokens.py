@@ -11,6 +11,7 @@ from idp.extensions import db
 from ..accounts import test_account_privacy as privacy_tests
 from ..clients import test_cli as client_cli_tests
 from ..concurrency import test_races as race_tests
+from ..oidc import test_assurance as assurance_tests
 from ..oidc import test_code_flow as flow_tests
 from ..oidc import test_discovery as discovery_tests
 from ..oidc import test_logout as logout_tests
@@ -80,7 +81,8 @@ def test_sec_28_parallel_refreshes_rotate_once(case, request):
 
 @rows(refresh_tests.test_a_refresh_may_narrow_the_scope_but_never_widen_it,
       refresh_tests.test_another_clients_refresh_token_is_refused_and_stays_valid,
-      refresh_tests.test_a_locked_account_cannot_refresh)
+      refresh_tests.test_a_locked_account_cannot_refresh,
+      assurance_tests.test_a_card_that_expired_since_the_sign_in_caps_the_refreshed_tokens_at_level_1)
 def test_sec_29_refresh_bound_to_client_scope_and_account_status(case, request):
     run(case, request)
 
