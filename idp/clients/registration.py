@@ -174,10 +174,17 @@ def _needs_secret(method: str) -> bool:
     return method in ("client_secret_basic", "client_secret_post")
 
 
+def new_client_id() -> str:
+    """144 random bits, URL-safe, never starting with "-" (a command line would read an option)."""
+    while (client_id := secrets.token_urlsafe(18))[0] in "-_":
+        pass
+    return client_id
+
+
 def create(meta: dict, client_id: str | None = None) -> Registered:
     fields = validate(meta)
     if client_id is None:
-        client_id = secrets.token_urlsafe(18)
+        client_id = new_client_id()
     elif not CLIENT_ID_PATTERN.match(client_id):
         raise RegistrationError("client_id: 3-64 characters of A-Z a-z 0-9 . _ -")
     if db.session.scalar(db.select(Client.id).where(Client.client_id == client_id)):

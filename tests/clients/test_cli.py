@@ -228,3 +228,13 @@ def test_commands_on_an_unknown_client_fail_cleanly(app):
                  ["rotate-secret", "no-such-client"], ["disable", "no-such-client"]):
         assert_refused_in_one_line(cli(app, *args), "no-such-client")
     assert registered(app) == []
+
+
+def test_generated_client_ids_can_be_typed_on_a_command_line():
+    """A generated id starting with "-" would be read as an option by `clients show` (a real
+    failure seen in CI): they never start with "-" or "_"."""
+    from idp.clients.registration import new_client_id
+
+    ids = [new_client_id() for _ in range(2000)]
+    assert all(i[0] not in "-_" and len(i) == 24 for i in ids)
+    assert len(set(ids)) == len(ids)
