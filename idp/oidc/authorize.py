@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.errors import AccessDeniedError
@@ -39,6 +41,8 @@ from ..clock import now
 from ..clock import timestamp
 from ..extensions import db
 from ..i18n import remember_ui_locales
+from ..store import get_store
+from ..store import key
 from . import consents
 from . import verified_claims
 from .checks import AUTHORIZE_CHECKS
@@ -197,6 +201,19 @@ def _finish(flow_id: str | None, response):
     return response
 
 
+CHALLENGE_MEMORY = 600  # seconds a code_challenge is remembered per client
+
+
+def _note_challenge(client_id: str, challenge: str) -> None:
+    """RFC 9700 §2.1.1 (SEC-09): a client sending the same code_challenge twice within ten minutes
+    is probably using a constant one, which defeats PKCE. Logged as a security event, not refused:
+    a person reloading the sign-in page sends the same request again."""
+    digest = hashlib.sha256(challenge.encode()).hexdigest()[:32]
+    if not get_store().put_new(key("pkce", client_id, digest), "1", CHALLENGE_MEMORY):
+        current_app.logger.warning("pkce_challenge_reuse: client %s sent a code_challenge it "
+                                   "already sent within %s s", client_id, CHALLENGE_MEMORY)
+
+
 def authorize():
     """GET or POST /authorize (OIDC Core §3.1.2.1: both methods)."""
     values = request.values
@@ -212,6 +229,7 @@ def authorize():
         grant = _validated_grant(params)
     except OAuth2Error as error:
         return error_redirect(redirect_uri, error, state)
+    _note_challenge(client.client_id, params["code_challenge"])
     return decide(params, grant)
 
 

@@ -1,5 +1,6 @@
 """Checklist §3.1, the authorization endpoint (SEC-01 to SEC-18; PAR rows 19-20 are pending)."""
 
+import logging
 import re
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
@@ -82,6 +83,20 @@ def test_sec_08_state_echoed_and_code_bound_to_nonce(case, request):
       assurance_tests.test_prompt_none_that_needs_a_step_up_is_interaction_required)
 def test_sec_10_prompt_none_never_shows_ui(case, request):
     run(case, request)
+
+
+def test_sec_09_a_constant_code_challenge_is_logged(rp, caplog):
+    """RFC 9700 §2.1.1: the second /authorize from one client with the same code_challenge within
+    ten minutes leaves a `pkce_challenge_reuse` event in the log; a fresh challenge does not."""
+    challenge = rp.params()["code_challenge"]
+    with caplog.at_level(logging.WARNING, logger="idp"):
+        assert rp.authorize(code_challenge=challenge).status_code == 302
+        assert "pkce_challenge_reuse" not in caplog.text
+        rp.authorize()  # a new challenge: nothing to report
+        assert "pkce_challenge_reuse" not in caplog.text
+        assert rp.authorize(code_challenge=challenge).status_code == 302
+    assert caplog.text.count("pkce_challenge_reuse") == 1
+    assert rp.client.client_id in caplog.text and challenge not in caplog.text
 
 
 @rows(flow_tests.test_consent_page_names_the_client_and_each_scope,
