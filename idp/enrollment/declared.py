@@ -77,6 +77,12 @@ class Person:
     nationality: str
     document_number: str
 
+    def match(self, registry):
+        """The registry's record of this person, or None (raises RegistryUnavailable)."""
+        return registry.match(document_number=self.document_number, full_name=self.full_name,
+                              birthdate=self.birthdate, gender=self.gender,
+                              nationality=self.nationality)
+
 
 def parse_person(form, today: date) -> tuple[Person | None, dict[str, str]]:
     errors: dict[str, str] = {}

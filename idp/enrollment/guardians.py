@@ -115,9 +115,7 @@ def new_dependant(account, login):
                               values=request.form, errors={}, genders=declared.GENDERS,
                               nationalities=declared.nationalities(), relationships=RELATIONSHIPS)
     try:
-        record = registry_client().match(
-            document_number=person.document_number, full_name=person.full_name,
-            birthdate=person.birthdate, gender=person.gender, nationality=person.nationality)
+        record = person.match(registry_client())
     except RegistryUnavailable as exc:
         current_app.logger.warning("dependant registration: %s", exc)
         return unavailable_page()

@@ -76,9 +76,7 @@ def register():
     if eligibility.age_on(person.birthdate, today) < eligibility.SELF_SERVICE_AGE:
         return _refused(eligibility.UNDER_AGE)
     try:
-        record = registry_client().match(
-            document_number=person.document_number, full_name=person.full_name,
-            birthdate=person.birthdate, gender=person.gender, nationality=person.nationality)
+        record = person.match(registry_client())
     except RegistryUnavailable as exc:
         current_app.logger.warning("registration: %s", exc)
         return unavailable_page()

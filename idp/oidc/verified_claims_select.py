@@ -58,20 +58,27 @@ def _verification(held: dict, wanted, now: datetime) -> dict:
     return result
 
 
-def _evidence(held: list[dict], templates, now: datetime) -> list[dict]:
-    """Each requested entry filters by type (and any constraint); ours pass if one matches."""
+def _first_fit(held: list[dict], templates, pick, missing: str) -> list[dict]:
+    """Each held item as picked by the first request template it fits (items that fit none are
+    left out); Unmet when none is left. A single template may be given without a list."""
     if not isinstance(templates, list):
         templates = [None]
     chosen = []
     for item in held:
         for template in templates:
-            result = _evidence_item(item, template if isinstance(template, dict) else {}, now)
+            result = pick(item, template)
             if result is not None:
                 chosen.append(result)
                 break
     if not chosen:
-        raise Unmet("evidence")
+        raise Unmet(missing)
     return chosen
+
+
+def _evidence(held: list[dict], templates, now: datetime) -> list[dict]:
+    """Each requested entry filters by type (and any constraint); ours pass if one matches."""
+    return _first_fit(held, templates, lambda item, template: _evidence_item(
+        item, template if isinstance(template, dict) else {}, now), "evidence")
 
 
 def _evidence_item(item: dict, template: dict, now: datetime) -> dict | None:
@@ -99,20 +106,14 @@ def _evidence_item(item: dict, template: dict, now: datetime) -> dict | None:
 
 
 def _checks(held: list[dict], templates, now: datetime) -> list[dict]:
-    if not isinstance(templates, list):
-        templates = [None]
-    chosen = []
-    for check in held:
-        for template in templates:
-            try:
-                selected = _select(check, template, now)
-            except Unmet:
-                continue
-            chosen.append({"check_method": check["check_method"], **selected})
-            break
-    if not chosen:
-        raise Unmet("check_details")
-    return chosen
+    def pick(check: dict, template) -> dict | None:
+        try:
+            selected = _select(check, template, now)
+        except Unmet:
+            return None
+        return {"check_method": check["check_method"], **selected}
+
+    return _first_fit(held, templates, pick, "check_details")
 
 
 def _select(held: dict, wanted, now: datetime) -> dict:
