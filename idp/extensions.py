@@ -54,8 +54,17 @@ def _ping_if_idle(dbapi_connection, record, proxy) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SELECT 1")
         cursor.close()
+        dbapi_connection.rollback()  # end the transaction the ping began (autocommit_reads)
     except Exception as error:
         raise exc.DisconnectionError() from error
+
+
+def autocommit_reads() -> None:
+    """For a request that only reads (UserInfo, introspection): its SELECTs run in autocommit,
+    without the BEGIN and ROLLBACK round trips of a transaction (bench/PROFILE.md). The
+    connection's usual isolation level comes back when it returns to the pool."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 @event.listens_for(Engine, "connect")

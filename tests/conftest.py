@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from idp import create_app
+from idp.clients import cache as client_cache
 from idp.extensions import db
 from idp.signing.keyset import Keyring
 
@@ -67,6 +68,7 @@ def _close_connections():
         with created.app_context():
             db.session.remove()
             db.engine.dispose()
+            client_cache.close()
 
 
 def make_app(database_url: str, keys_dir: Path, **overrides):

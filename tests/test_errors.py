@@ -7,8 +7,14 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
+from idp.clients.models import Client
+from idp.extensions import db
+
 from .conftest import DATABASE_URL
 from .conftest import make_app
+from .factories import Factories
 
 
 def _free_port() -> int:
@@ -73,13 +79,28 @@ def test_redis_going_away_and_coming_back_needs_no_restart(database_url, keys_di
     server = start()
     try:
         idp = make_app(database_url, keys_dir, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        client, secret = Factories(idp).client(grant_types=["client_credentials"],
+                                               redirect_uris=[], scope="openid")
         browser = idp.test_client()
+
+        def token():
+            return browser.post("/token", data={"grant_type": "client_credentials"},
+                                auth=(client.client_id, secret))
+
         assert browser.get("/login").status_code == 200
+        assert token().status_code == 200  # the client is now cached in this worker
         server.terminate()
         server.wait(5)
         assert browser.get("/login").status_code == 503
+        assert token().json == {"error": "temporarily_unavailable"}  # the cache is not trusted
+        # Disabled while Redis was away, so no worker could hear of it: the worker's cache is
+        # dropped when its subscription comes back, and the client is refused at once.
+        with idp.app_context(), db.engine.begin() as connection:  # bypasses the ORM's announcement
+            connection.execute(sa.update(Client.__table__)
+                               .where(Client.client_id == client.client_id).values(disabled=True))
         server = start()
         assert browser.get("/login").status_code == 200
+        assert token().json["error"] == "invalid_client"
     finally:
         server.terminate()
         server.wait(5)

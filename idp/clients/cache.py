@@ -3,9 +3,11 @@
 Every token, introspection and revocation request authenticates a client; reading its row each
 time was most of the wall time of those endpoints (bench/PROFILE.md). A worker keeps detached
 snapshots of the clients it has seen and drops them all as soon as any client changes: a commit
-that touched a `Client` row bumps a version number in the shared store, and every lookup compares
-that one number first (one store round trip instead of an ORM query). Disabling a client or
-rotating its secret therefore takes effect at once in every worker.
+that touched a `Client` row announces it on a store channel (Redis PUBLISH), and every lookup
+first polls the worker's own subscription to that channel, which costs no round trip. Disabling
+a client or rotating its secret therefore takes effect at once in every worker. A worker whose
+subscription broke starts from an empty cache when it is back; while the store is down, lookups
+raise StoreUnavailable (503), as every other use of the store does.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from ..store import key
 from .models import Client
 
 MAX_ENTRIES = 10_000  # bounded: clients are few; a flood of made-up ids is never cached
-_VERSION_TTL = 30 * 86400
 
 
 class ClientCache:
@@ -32,25 +33,28 @@ class ClientCache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[str, Client] = {}
-        self.version: str | None = None
+        self.generation = 0  # bumped on every clearing, so a read that raced one is not kept
+        self.feed = None
 
 
 def _cache() -> ClientCache:
     return current_app.extensions.setdefault("idp.client_cache", ClientCache())
 
 
-def _version_key() -> str:
-    return key("clients", "version")
+def _channel() -> str:
+    return key("clients", "changed")
 
 
 def lookup(client_id: str) -> Client | None:
     """The client with this id, enabled or not, or None; read-only (detached) when cached."""
     cache = _cache()
-    version = get_store().get(_version_key()) or "0"
     with cache.lock:
-        if version != cache.version:
+        if cache.feed is None:
+            cache.feed = get_store().changes(_channel())
+        if cache.feed.poll():
             cache.entries.clear()
-            cache.version = version
+            cache.generation += 1
+        generation = cache.generation
         cached = cache.entries.get(client_id)
     if cached is not None:
         return cached
@@ -59,16 +63,25 @@ def lookup(client_id: str) -> Client | None:
         return None
     db.session.expunge(client)  # a snapshot: no later commit of this request expires it
     with cache.lock:
-        if cache.version == version:
+        if cache.generation == generation:
             if len(cache.entries) >= MAX_ENTRIES:
                 cache.entries.clear()
             cache.entries[client_id] = client
     return client
 
 
+def close() -> None:
+    """Give the subscription's connection back (an app that is thrown away: tests)."""
+    cache = _cache()
+    with cache.lock:
+        if cache.feed is not None:
+            cache.feed.close()
+            cache.feed = None
+
+
 def forget_all() -> None:
     """Drop every worker's snapshots (called after a commit that changed a client)."""
-    get_store().incr(_version_key(), _VERSION_TTL)
+    get_store().announce(_channel())
 
 
 @event.listens_for(Session, "after_flush")

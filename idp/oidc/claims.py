@@ -12,10 +12,6 @@ from ..assurance.levels import Level
 from ..clock import now as clock_now
 from ..clock import timestamp
 from ..signing import get_keyring
-from ..store import get_json
-from ..store import get_store
-from ..store import key
-from ..store import put_json
 from . import verified_claims
 from .subjects import client_subject
 
@@ -60,36 +56,18 @@ def _verified(account, client, wanted, acr: str | None):
                                  issuer=current_app.config["ISSUER"], now=clock_now())
 
 
-def _requests_key(grant_id: str) -> str:
-    return key("ida-request", grant_id)
-
-
-def remember_requests(grant_id: str, requests: dict) -> None:
-    """The grant's `verified_claims` requests, for UserInfo and refreshed ID tokens.
-
-    Kept in the store for the grant's absolute lifetime; if lost, verified_claims are simply
-    omitted (IDA §5.7.2), nothing else breaks.
-    """
-    if requests and grant_id:
-        put_json(get_store(), _requests_key(grant_id), requests,
-                 current_app.config["REFRESH_TOKEN_ABSOLUTE_LIFETIME"])
-
-
-def remembered_requests(grant_id: str | None) -> dict:
-    return (get_json(get_store(), _requests_key(grant_id)) or {}) if grant_id else {}
-
-
-def userinfo_claims(account, client, scope: str, *, grant_id: str | None = None,
+def userinfo_claims(account, client, scope: str, *, requests: dict | None = None,
                     acr: str | None = None) -> dict:
     """Only what the granted scopes release, and nothing that is empty; `verified_claims` when
-    the authorization request asked for them in `claims.userinfo` (IDA §5.3)."""
+    the authorization request asked for them in `claims.userinfo` (IDA §5.3): `requests` is
+    the grant's `verified_claims_request`."""
     claims = {"sub": client_subject(account, client)}
     for scope_name in scope.split():
         for claim in SCOPE_CLAIMS.get(scope_name, ()):
             value = getattr(account, claim)
             if value is not None and value != "":
                 claims[claim] = value
-    wanted = remembered_requests(grant_id).get("userinfo")
+    wanted = (requests or {}).get("userinfo")
     verified = _verified(account, client, wanted, acr)
     if verified is not None:
         claims["verified_claims"] = verified
@@ -145,10 +123,7 @@ class OpenIDCode(_OpenIDCode):
     def process_token(self, grant, response):
         _, token, _ = response
         code = grant.request.authorization_code
-        requests = code.get("verified_claims") or {}
-        if "openid" in (token.get("scope") or "").split():
-            remember_requests(grant.request.user.grant_id, requests)
-        return _with_id_token(grant, token, code.get_nonce(), requests)
+        return _with_id_token(grant, token, code.get_nonce(), code.get("verified_claims") or {})
 
 
 class RefreshedIdToken:
@@ -159,4 +134,5 @@ class RefreshedIdToken:
 
     def process_token(self, grant, response):
         _, token, _ = response
-        return _with_id_token(grant, token, None, remembered_requests(grant.request.user.grant_id))
+        record = grant.request.refresh_token  # records.RefreshTokenRecord
+        return _with_id_token(grant, token, None, record.grant.verified_claims_request or {})

@@ -5,6 +5,8 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import request
 
+from ..extensions import autocommit_reads
+from ..extensions import db
 from .server import get_server
 
 FORM = "application/x-www-form-urlencoded"
@@ -25,7 +27,15 @@ def token():
     error = _form_only()
     if error is not None:
         return server.handle_error_response(None, error)
-    return server.create_token_response()
+    response = server.create_token_response()
+    # One transaction per token request: the grant, the rotated refresh token and its successor
+    # commit together, once the response is built and before it is sent. Nothing is handed out
+    # that was not recorded: a failed commit answers 503 (errors.py).
+    if response.status_code == 200:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
 
 
 def revoke():
@@ -41,4 +51,5 @@ def introspect():
     error = _form_only()
     if error is not None:
         return server.handle_error_response(None, error)
+    autocommit_reads()
     return server.create_endpoint_response("introspection")

@@ -176,12 +176,12 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 auth_time=principal.auth_time,
                 sid=principal.sid,
                 expires_at=now() + timedelta(seconds=lifetime),
+                verified_claims_request=self.request.authorization_code.get("verified_claims"),
             )
         )
         db.session.flush()
         if "refresh_token" in token:
             _save_refresh_token(principal.grant_id, token["refresh_token"])
-        db.session.commit()
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -238,7 +238,6 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def save_token(self, token):
         _save_refresh_token(self.request.user.grant_id, token["refresh_token"])
-        db.session.commit()
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

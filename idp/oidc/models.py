@@ -39,6 +39,9 @@ class Grant(db.Model):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    # The authorization request's `verified_claims` requests (OIDC4IDA §5.3), repeated at
+    # UserInfo and in refreshed ID tokens; read with the liveness columns in one query.
+    verified_claims_request: Mapped[dict | None] = mapped_column(JSON)
 
 
 class RefreshToken(db.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
 from functools import cached_property
 
 from flask import current_app
@@ -44,38 +45,39 @@ def _grant_is_live(grant: Grant | None, account: Account | None, client: Client 
     )
 
 
-def _grant_liveness(grant_id: str) -> tuple[bool, int | None]:
-    """(live, account id) from one indexed join of plain columns: no ORM entities are built for
-    an introspection or userinfo call (bench/PROFILE.md)."""
+_LIVENESS = (Grant.account_id, Grant.revoked_at, Grant.expires_at, Grant.verified_claims_request,
+             Account.status, Client.disabled)
+
+
+def _grant_liveness(grant_id: str, *, with_account: bool) -> dict:
+    """The fields of an AccessTokenRecord from one indexed join: plain columns for
+    introspection, the account entity as well for UserInfo (bench/PROFILE.md)."""
+    entities = (Account, *_LIVENESS) if with_account else _LIVENESS
     row = db.session.execute(
-        db.select(Grant.account_id, Grant.revoked_at, Grant.expires_at, Account.status,
-                  Client.disabled)
+        db.select(*entities).select_from(Grant)
         .join(Account, Account.id == Grant.account_id)
         .join(Client, Client.client_id == Grant.client_id)
         .where(Grant.id == grant_id)
     ).first()
     if row is None:
-        return False, None
+        return {"live": False}
     live = (row.revoked_at is None and row.expires_at > now() and row.status == ACTIVE
             and not row.disabled)
-    return live, row.account_id
+    return {"live": live, "account": row.Account if with_account else None,
+            "requests": row.verified_claims_request or {}}
 
 
 @dataclass
 class AccessTokenRecord:
     claims: dict
     live: bool
-    account_id: int | None = None
+    account: Account | None = None  # loaded for UserInfo only
+    requests: dict = field(default_factory=dict)  # the grant's verified_claims requests
     kind = "access_token"
 
     @property
     def grant_id(self) -> str | None:
         return self.claims.get("gid")
-
-    @cached_property
-    def account(self) -> Account | None:
-        """Loaded only when asked for (userinfo), not for introspection."""
-        return db.session.get(Account, self.account_id) if self.account_id is not None else None
 
     @cached_property
     def client(self) -> Client | None:
@@ -126,8 +128,9 @@ class RefreshTokenRecord:
         return self.grant.scope
 
 
-def read_access_token(token: str) -> AccessTokenRecord | None:
-    """Verify one of our JWT access tokens; None if it is not one (forged, ID token, garbage)."""
+def read_access_token(token: str, *, with_account: bool = False) -> AccessTokenRecord | None:
+    """Verify one of our JWT access tokens; None if it is not one (forged, ID token, garbage).
+    `with_account` loads the account in the same query as the grant's liveness (UserInfo)."""
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         return None
     try:
@@ -140,7 +143,7 @@ def read_access_token(token: str) -> AccessTokenRecord | None:
     if claims.get("iss") != current_app.config["ISSUER"] or not isinstance(claims.get("exp"), int):
         return None
     if "gid" in claims:
-        return AccessTokenRecord(claims, *_grant_liveness(claims["gid"]))
+        return AccessTokenRecord(claims, **_grant_liveness(claims["gid"], with_account=with_account))
     client = client_cache.lookup(claims["client_id"])
     revoked = db.session.get(RevokedToken, claims["jti"]) is not None
     return AccessTokenRecord(claims, client is not None and not client.disabled and not revoked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask import request
 
+from ..extensions import autocommit_reads
 from .claims import userinfo_claims
 from .records import read_access_token
 
@@ -28,13 +29,14 @@ def userinfo():
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return _challenge(401)  # a token in the query or body is not looked at (SEC-46)
-    record = read_access_token(token.strip())
+    autocommit_reads()
+    record = read_access_token(token.strip(), with_account=True)
     if record is None or record.is_expired() or record.is_revoked() or record.account is None:
         return _challenge(401, "invalid_token", "The access token is not valid.")
     scope = record.get_scope()
     if "openid" not in scope.split():
         return _challenge(403, "insufficient_scope", "The token was not issued with openid.")
     response = jsonify(userinfo_claims(record.account, record.client, scope,
-                                       grant_id=record.claims.get("gid"), acr=record.claims.get("acr")))
+                                       requests=record.requests, acr=record.claims.get("acr")))
     response.headers["Cache-Control"] = "no-store"
     return response

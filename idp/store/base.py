@@ -44,6 +44,23 @@ class EphemeralStore(Protocol):
     def ping(self) -> None:
         """Raise StoreUnavailable if the store does not answer."""
 
+    def announce(self, channel: str) -> None:
+        """Tell every process watching `channel` (changes) that something changed."""
+
+    def changes(self, channel: str) -> ChangeFeed:
+        """A feed of this process's own that reports announcements on `channel`."""
+
+
+class ChangeFeed(Protocol):
+    """Announcements on one channel, checked without a round trip to the store."""
+
+    def poll(self) -> bool:
+        """True if anything may have changed since the last poll: an announcement arrived, or
+        the feed is new or reconnected (announcements made while it was away are lost). Raises
+        StoreUnavailable when the store cannot be reached, so callers fail closed."""
+
+    def close(self) -> None: ...
+
 
 def put_json(store: EphemeralStore, key: str, value, ttl: int) -> None:
     store.put(key, json.dumps(value, separators=(",", ":")), ttl)

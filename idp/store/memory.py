@@ -11,6 +11,7 @@ class MemoryStore:
         self._data: dict[str, tuple[object, float]] = {}
         self._lock = threading.Lock()
         self._writes = 0
+        self._announced: dict[str, int] = {}
 
     def _live(self, key: str):
         item = self._data.get(key)
@@ -96,4 +97,26 @@ class MemoryStore:
                     del self._data[key]
 
     def ping(self) -> None:
+        return None
+
+    def announce(self, channel: str) -> None:
+        with self._lock:
+            self._announced[channel] = self._announced.get(channel, 0) + 1
+
+    def changes(self, channel: str) -> MemoryFeed:
+        return MemoryFeed(self, channel)
+
+
+class MemoryFeed:
+    def __init__(self, store: MemoryStore, channel: str) -> None:
+        self._store = store
+        self._channel = channel
+        self._seen: int | None = None
+
+    def poll(self) -> bool:
+        current = self._store._announced.get(self._channel, 0)
+        changed, self._seen = current != self._seen, current
+        return changed
+
+    def close(self) -> None:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 
 import redis
 from redis.backoff import NoBackoff
@@ -87,3 +88,53 @@ class RedisStore:
     @_guarded
     def ping(self) -> None:
         self._redis.ping()
+
+    @_guarded
+    def announce(self, channel: str) -> None:
+        self._redis.publish(channel, "1")
+
+    def changes(self, channel: str) -> RedisFeed:
+        return RedisFeed(self._redis.connection_pool, channel)
+
+
+class RedisFeed:
+    """A SUBSCRIBE connection of its own. Redis pushes each PUBLISH to it as it happens, so a
+    poll only asks the kernel whether bytes are waiting on the socket: no round trip. Not
+    thread-safe (callers hold a lock); a forked child opens its own connection."""
+
+    def __init__(self, pool: redis.ConnectionPool, channel: str) -> None:
+        # No health-check PINGs: their replies would interleave with the pushed messages.
+        self._settings = {**pool.connection_kwargs, "health_check_interval": 0}
+        self._connection_class = pool.connection_class
+        self._channel = channel
+        self._connection = None
+        self._pid = None
+
+    def poll(self) -> bool:
+        if self._connection is not None and self._pid == os.getpid():
+            try:
+                changed = False
+                while self._connection.can_read(timeout=0):
+                    self._connection.read_response(push_request=True)  # a message, or a lost link
+                    changed = True
+                return changed
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                self.close()
+        self._subscribe()
+        return True
+
+    def _subscribe(self) -> None:
+        connection = self._connection_class(**self._settings)
+        try:
+            connection.connect()
+            connection.send_command("SUBSCRIBE", self._channel)
+            connection.read_response(push_request=True)  # confirmed: announcements reach us now
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            connection.disconnect()
+            raise StoreUnavailable(str(exc)) from exc
+        self._connection, self._pid = connection, os.getpid()
+
+    def close(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.disconnect()
+        self._connection = None

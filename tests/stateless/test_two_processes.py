@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from idp.clients import registration
+
 from ..conftest import DATABASE_URL
 from ..conftest import REDIS_URL
 from ..e2e.conftest import CSRF
@@ -113,3 +115,22 @@ if DATABASE_URL.startswith("postgresql") and REDIS_URL:
         assert call(one, "/revoke", token=refreshed["refresh_token"]).status_code == 200
         assert call(two, "/introspect", token=refreshed["access_token"]).json() == {
             "active": False}
+
+    def test_a_client_disabled_anywhere_is_refused_at_once_by_every_process(two_idps, app,
+                                                                            factories):
+        """Each process caches clients; a change is pushed to all of them (clients/cache.py)."""
+        client, secret = factories.client(grant_types=["client_credentials"], redirect_uris=[],
+                                          scope="openid")
+
+        def token(base):
+            return requests.post(f"{base}/token", headers={"Host": "localhost"}, timeout=10,
+                                 auth=(client.client_id, secret),
+                                 data={"grant_type": "client_credentials"})
+
+        assert [token(base).status_code for base in two_idps] == [200, 200]  # now cached
+        with app.app_context():
+            registration.set_disabled(registration.find(client.client_id))
+        assert [token(base).json().get("error") for base in two_idps] == ["invalid_client"] * 2
+        with app.app_context():
+            registration.set_disabled(registration.find(client.client_id), False)
+        assert [token(base).status_code for base in two_idps] == [200, 200]

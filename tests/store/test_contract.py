@@ -219,3 +219,47 @@ def test_redis_store_on_a_closed_port_fails_fast_with_store_unavailable():
         with pytest.raises(StoreUnavailable):
             call()
         assert time.monotonic() - started < 3
+
+
+def _announced(feed, within: float = 2.0) -> bool:
+    """Redis pushes an announcement to subscribers asynchronously (microseconds on loopback)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if feed.poll():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_change_feed_reports_each_announcement_once_and_nothing_else(store, keys):
+    channel, other = keys("channel"), keys("other")
+    feed = store.changes(channel)
+    try:
+        assert feed.poll() is True  # new: whatever was cached before it cannot be trusted
+        assert feed.poll() is False
+        store.announce(other)
+        store.announce(channel)
+        assert _announced(feed)
+        assert feed.poll() is False
+        store.announce(channel)
+        store.announce(channel)
+        assert _announced(feed)
+    finally:
+        feed.close()
+
+
+if REDIS_URL:  # CI's PostgreSQL + Redis pass
+
+    def test_a_redis_change_feed_hears_other_processes_and_fails_closed_when_redis_is_gone(keys):
+        channel = keys("channel")
+        listener, announcer = RedisStore(REDIS_URL), RedisStore(REDIS_URL)
+        feed = listener.changes(channel)
+        assert feed.poll() is True
+        announcer.announce(channel)
+        assert _announced(feed)
+        feed.close()
+        assert feed.poll() is True  # a new subscription: announcements in between were missed
+        down = RedisStore("redis://127.0.0.1:1/0").changes(channel)
+        with pytest.raises(StoreUnavailable):
+            down.poll()
+        feed.close()
