@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import logging
 from datetime import UTC
-from datetime import datetime
 
 from flask import current_app
 from flask import g
@@ -38,6 +37,7 @@ from .assurance.amr import PASSKEY_VERIFIED
 from .assurance.amr import PASSWORD
 from .assurance.amr import RECOVERY_CODE
 from .assurance.amr import TOTP
+from .clock import now
 from .extensions import db
 from .web import client_ip
 
@@ -103,7 +103,8 @@ def short_hash(value: str) -> str:
 
 
 def _record(event: str, fields: dict) -> dict:
-    record = {"event": event, "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+    record = {"event": event,
+              "time": now().replace(tzinfo=UTC).isoformat(timespec="milliseconds")}
     if has_request_context():
         record["ip"] = client_ip()
         record["user_agent"] = request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
