@@ -20,6 +20,7 @@ from . import metrics
 from . import notify
 from . import oidc
 from . import registry
+from . import security_log
 from . import signing
 from . import store
 from . import web
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     except config.ConfigError as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
     logs.init_app(app)
+    security_log.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))

@@ -3,6 +3,8 @@
 The request id comes from a well-formed X-Request-Id header (set by the proxy) or is made here,
 and is echoed in the response. Messages are JSON-encoded, so CR/LF in user input cannot forge a
 log line (SEC-93). Log calls never carry secrets, codes, tokens or passwords (SEC-92).
+Security events (idp.security_log) carry their fields under a `security` key of the line, so
+they are escaped the same way and never collide with the line's own keys.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ class JsonFormatter(logging.Formatter):
         if has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
             entry["path"] = request.path
+        security = getattr(record, "security", None)
+        if security is not None:
+            entry["security"] = security
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def init_app(app) -> None:

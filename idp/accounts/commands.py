@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hmac
 import sys
 from datetime import date
 
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from .. import security_log
 from ..authn import totp
 from ..authn.password import PasswordRejected
 from ..authn.password import check_policy
@@ -100,6 +102,31 @@ def show(login, as_json):
 
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
+
+
+@accounts_cli.command("log-ref")
+@click.argument("login")
+@json_option
+def log_ref(login, as_json):
+    """The `user` reference the security log (idp.security) gives the account LOGIN."""
+    account = _find(login)
+    emit({"id": account.id, "login": account.login, "user": security_log.user_ref(account.id)},
+         as_json)
+
+
+@accounts_cli.command("find-log-ref")
+@click.argument("ref")
+@json_option
+def find_log_ref(ref, as_json):
+    """The account behind a `user` reference of the security log (audited: it names a person)."""
+    found = next((account_id for account_id in db.session.scalars(db.select(Account.id))
+                  if hmac.compare_digest(security_log.user_ref(account_id), ref.strip())), None)
+    if found is None:
+        fail(f"No account has the reference {ref!r} (under this SECRET_KEY).")
+    account = db.session.get(Account, found)
+    audit.record(_actor(), "account.log_ref_resolved", f"account:{account.id}")
+    db.session.commit()
+    emit({"id": account.id, "login": account.login, "user": ref.strip()}, as_json)
 
 
 @accounts_cli.command("proof-level2")

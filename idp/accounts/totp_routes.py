@@ -3,7 +3,8 @@
 Enrolment keeps the new secret, sealed (SEC-58), in this browser's server-side session until a
 code from the app confirms it; only then is it stored with the account and counted as a factor.
 The confirming code marks its time step used, so it cannot then be replayed to sign in
-(RFC 6238 §5.2).
+(RFC 6238 §5.2). A failed confirmation is logged as an attempt (SEC-91); a confirmed one as
+`factor.added`, through events.record.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete
 
+from .. import security_log
 from ..assurance.amr import TOTP
 from ..authn import throttle
 from ..authn import totp
@@ -125,9 +127,12 @@ def totp_confirm(account, login):
     try:
         totp.confirm(account.id, secret, request.form.get("code", ""), ip=client_ip())
     except throttle.Throttled as exc:
+        security_log.attempt(TOTP, "failure", reason="throttled", stage="enrolment",
+                             account_id=account.id)
         return _setup_page(account, secret, "throttled", 429, {"Retry-After": str(exc.retry_after)})
     except totp.TotpInvalid as exc:
         error = "replayed" if isinstance(exc, totp.TotpReplayed) else "invalid"
+        security_log.attempt(TOTP, "failure", reason=error, stage="enrolment", account_id=account.id)
         return _setup_page(account, secret, error, 400)
     session.pop(SETUP)
     codes = totp.new_recovery_codes(account.id)

@@ -1,5 +1,6 @@
 """Console sign-in: password, then always a TOTP code (issue: "staff sign in with a second
-factor always"); throttled, one generic failure message, a new session id on success."""
+factor always"); throttled, one generic failure message, a new session id on success. Each
+attempt is one security event with realm "staff" (SEC-91)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from flask import request
 from flask import session
 from flask import url_for
 
+from .. import security_log
 from ..accounts.models import canonical_login
+from ..assurance.amr import PASSWORD
+from ..assurance.amr import TOTP
 from ..authn import password
 from ..authn import throttle
 from ..authn import totp
@@ -35,6 +39,11 @@ def login():
     return _page("password")
 
 
+def _attempt(factor, result, reason=None, staff=None, **fields) -> None:
+    security_log.attempt(factor, result, reason=reason, realm="staff", **fields,
+                         party=staff.actor if staff else None)
+
+
 @bp.post("/login")
 def login_submit():
     identifier = canonical_login(request.form.get("login", ""))[:254]
@@ -42,14 +51,17 @@ def login_submit():
     try:
         throttle.check(subject)
     except throttle.Throttled as exc:
+        _attempt(PASSWORD, "failure", "throttled", login=identifier)
         return _page("password", "throttled", 429, {"Retry-After": str(exc.retry_after)})
     staff = db.session.scalar(db.select(Staff).where(Staff.login == identifier))
     ok, _ = password.verify(staff.password_hash if staff else None,
                             request.form.get("password", ""))
     if not ok or staff.disabled:
         throttle.record_failure(subject)
+        _attempt(PASSWORD, "failure", "invalid" if not ok else "disabled", staff, login=identifier)
         return _page("password", "invalid", 401)
     throttle.record_success(subject)
+    _attempt(PASSWORD, "success", None, staff, login=identifier)
     session["staff_pending"] = {"id": staff.id, "at": timestamp()}
     return _page("code")
 
@@ -67,11 +79,15 @@ def code_submit():
         secret = unseal(staff.totp_secret_encrypted, context=f"staff-totp:{staff.id}")
         totp.check_code(f"staff-{staff.id}", secret, request.form.get("code", ""))
     except throttle.Throttled as exc:
+        _attempt(TOTP, "failure", "throttled", staff, stage="second_factor")
         return _page("code", "throttled", 429, {"Retry-After": str(exc.retry_after)})
-    except totp.TotpInvalid:
+    except totp.TotpInvalid as exc:
         throttle.record_failure(subject)
+        reason = security_log.REPLAYED if isinstance(exc, totp.TotpReplayed) else "invalid"
+        _attempt(TOTP, "failure", reason, staff, stage="second_factor")
         return _page("code", "invalid", 401)
     throttle.record_success(subject)
+    _attempt(TOTP, "success", None, staff, stage="second_factor")
     session.pop("staff_pending", None)
     session["staff"] = {"id": staff.id, "seen": timestamp()}
     session.regenerate()

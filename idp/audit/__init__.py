@@ -1,4 +1,5 @@
-"""The append-only audit log of staff and operator actions (one log for CLI and console)."""
+"""The append-only audit log of staff and operator actions (one log for CLI and console),
+echoed to the security-event stream as `audit.<action>` when the transaction commits (SEC-91)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
+from .. import security_log
 from ..clock import now
 from ..extensions import db
 
@@ -28,4 +30,5 @@ def record(actor: str, action: str, target: str, **details) -> AuditEvent:
     """Add an event to the current transaction: it commits with the change it describes."""
     event = AuditEvent(actor=actor, action=action, target=target, details=details)
     db.session.add(event)
+    security_log.emit_on_commit(f"audit.{action}", result="success", actor=actor, target=target)
     return event

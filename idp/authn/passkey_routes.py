@@ -20,6 +20,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import metrics
+from .. import security_log
 from ..accounts import events
 from ..accounts.factors import Passkey
 from ..accounts.models import Account
@@ -107,28 +108,36 @@ def passkey_sign_in_options():
 @bp.post("/login/passkey")
 def passkey_sign_in():
     body = _body()
+    flow_id = body.get("flow") if isinstance(body.get("flow"), str) else None
+
+    def attempt(factor, result, reason=None, account_id=None, acr=None):  # SEC-91
+        security_log.attempt(factor, result, reason=reason, account_id=account_id, acr=acr,
+                             client_id=flows.client_of(flow_id))
+
     try:
         assertion = passkeys.authenticate(purpose=passkeys.SIGN_IN, credential=body.get("credential"),
                                           require_user_verification=False)
     except passkeys.PasskeyRejected as exc:
         db.session.rollback()
         metrics.login("failure", level="unknown")
+        attempt(PASSKEY, "failure", exc.reason)
         return _error("sign_in_failed", 401, reason=exc.reason)
+    # 63B-4 §3.1.7.2: with UV the passkey is a multi-factor authenticator; without, one factor.
+    factor = PASSKEY_VERIFIED if assertion.user_verified else PASSKEY
     account = db.session.get(Account, assertion.passkey.account_id)
     if not account.is_active:
         metrics.login("locked", level="unknown")
         db.session.commit()  # the counter moved; the sign-in does not happen
-        flow_id = body.get("flow")
-        if isinstance(flow_id, str) and flows.load(flow_id) is not None:
+        attempt(factor, "failure", "locked", account.id)
+        if flows.load(flow_id) is not None:
             flows.mark(flow_id, locked=True)  # the service hears access_denied on resume
             return _error("account_locked", 403, back=url_for("oidc.resume", flow_id=flow_id))
         return _error("account_locked", 403)
-    # 63B-4 §3.1.7.2: with UV the passkey is a multi-factor authenticator; without, one factor.
-    factor = PASSKEY_VERIFIED if assertion.user_verified else PASSKEY
     events.record(account.id, events.SIGN_IN, ip=client_ip(), factors=[factor],
                   passkey=assertion.passkey.name)
     db.session.commit()
     record_login(account.id, [factor], second_factor=assertion.user_verified)
+    attempt(factor, "success", account_id=account.id, acr="2" if assertion.user_verified else "1")
     metrics.login("success", level=2 if assertion.user_verified else 1)
     return _ok(redirect=_continue_to(body))
 
@@ -150,16 +159,24 @@ def passkey_step_up():
     account = _signed_in_account()
     if account is None:
         return _error("login_required", 401, redirect=url_for("authn.login"))
+    flow_id = body.get("flow") if isinstance(body.get("flow"), str) else None
+
+    def attempt(result, reason=None, acr=None):  # one `authn.passkey` event each (SEC-91)
+        security_log.attempt(PASSKEY_VERIFIED, result, reason=reason, stage="step_up", acr=acr,
+                             account_id=account.id, client_id=flows.client_of(flow_id))
+
     try:
         passkeys.authenticate(purpose=passkeys.STEP_UP, credential=body.get("credential"),
                               account=account, require_user_verification=True)
     except passkeys.PasskeyRejected as exc:
         db.session.rollback()
         metrics.step_up("failure")
+        attempt("failure", exc.reason)
         return _error("step_up_failed", 401, reason=exc.reason)
     events.record(account.id, events.STEP_UP, ip=client_ip(), factor=PASSKEY_VERIFIED)
     db.session.commit()
     add_second_factor(PASSKEY_VERIFIED)
+    attempt("success", acr="2")  # a verified passkey is level 2 on its own (DESIGN.md)
     metrics.step_up("success")
     return _ok(redirect=_continue_to(body))
 

@@ -269,9 +269,9 @@ def _sign_count_regression(passkey: Passkey, received: int) -> None:
 
     Commits on its own: the sign-in fails, but the event must stay.
     """
-    current_app.logger.warning(
-        "passkey_sign_count_regression account=%s passkey=%s stored=%s received=%s",
-        passkey.account_id, passkey.id, passkey.sign_count, received)
+    current_app.logger.warning(  # the account appears only as a reference (security stream)
+        "passkey_sign_count_regression passkey=%s stored=%s received=%s",
+        passkey.id, passkey.sign_count, received)
     events.record(passkey.account_id, SIGN_COUNT_REGRESSION, passkey=passkey.id,
                   name=passkey.name, stored=passkey.sign_count, received=received)
     db.session.commit()

@@ -9,6 +9,7 @@ from flask import request
 from flask import url_for
 
 from .. import metrics
+from .. import security_log
 from ..accounts import events
 from ..accounts.models import Account
 from ..accounts.models import canonical_login
@@ -59,10 +60,18 @@ def login():
 
 @bp.post("/login")
 def login_submit():
+    """Every outcome is counted (metrics) and logged as one `authn.password` event (SEC-91)."""
     flow_id = request.form.get("flow") or None
     identifier = canonical_login(request.form.get("login", ""))[:MAX_LOGIN_LENGTH]
     secret = request.form.get("password", "")
+
+    def attempt(result, reason=None, account=None, acr=None):
+        security_log.attempt(PASSWORD, result, reason=reason, login=identifier, acr=acr,
+                             account_id=account.id if account else None,
+                             client_id=flows.client_of(flow_id))
+
     if not identifier or not secret:
+        attempt("failure", "missing")
         return _login_page(flow_id, identifier, "missing", 400)
     subject = throttle.Subject("login", identifier, client_ip())
     try:
@@ -70,17 +79,20 @@ def login_submit():
     except throttle.Throttled as exc:
         page, _ = _login_page(flow_id, identifier, "throttled", 429)
         metrics.login("throttled")
+        attempt("failure", "throttled")
         return page, 429, {"Retry-After": str(exc.retry_after)}
     account = db.session.scalar(db.select(Account).where(Account.login == identifier))
     ok, new_hash = password.verify(account.password_hash if account else None, secret)
     if not ok:
         throttle.record_failure(subject)
         metrics.login("failure")
+        attempt("failure", "invalid", account)
         return _login_page(flow_id, identifier, "invalid", 401)
     throttle.record_success(subject)
     if not account.is_active:
         # Only after the right password: telling why does not reveal that the account exists.
         # The service that sent the person here hears access_denied through the resume link.
+        attempt("failure", "locked", account)
         if flow_id and flows.load(flow_id) is not None:
             flows.mark(flow_id, locked=True)
         else:
@@ -92,5 +104,6 @@ def login_submit():
     events.record(account.id, events.SIGN_IN, ip=client_ip(), factors=[PASSWORD])
     db.session.commit()
     record_login(account.id, [PASSWORD])
-    metrics.login("success", level=1)  # a password alone is level 1 (DESIGN.md)
+    attempt("success", account=account, acr="1")  # a password alone is level 1 (DESIGN.md)
+    metrics.login("success", level=1)
     return after_authentication(flow_id)

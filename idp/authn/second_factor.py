@@ -12,9 +12,11 @@ from flask import request
 from flask import url_for
 
 from .. import metrics
+from .. import security_log
 from ..accounts import events
 from ..assurance.amr import RECOVERY_CODE
 from ..assurance.amr import TOTP
+from ..assurance.amr import level_of
 from ..extensions import db
 from ..web import client_ip
 from . import flow as flows
@@ -51,6 +53,12 @@ def second_factor_submit():
         return redirect(url_for("authn.login", flow=flow_id or ""), 303)
     code = request.form.get("code", "")
     recovery = request.form.get("recovery_code", "")
+    factor = RECOVERY_CODE if recovery else TOTP
+
+    def attempt(result, reason=None, acr=None):  # one `authn.<factor>` event each (SEC-91)
+        security_log.attempt(factor, result, reason=reason, stage="step_up", acr=acr,
+                             account_id=login.account_id, client_id=flows.client_of(flow_id))
+
     try:
         if recovery:
             totp.use_recovery_code(login.account_id, recovery, ip=client_ip())
@@ -58,16 +66,19 @@ def second_factor_submit():
             totp.verify(login.account_id, code, ip=client_ip())
     except throttle.Throttled as exc:
         metrics.step_up("throttled")
+        attempt("failure", "throttled")
         return _page(flow_id, "throttled", 429, exc.retry_after)
     except totp.TotpReplayed:
         metrics.step_up("replayed")
+        attempt("failure", security_log.REPLAYED)
         return _page(flow_id, "replayed", 401)
     except totp.TotpInvalid:
         metrics.step_up("failure")
+        attempt("failure", "invalid")
         return _page(flow_id, "recovery_invalid" if recovery else "invalid", 401)
-    factor = RECOVERY_CODE if recovery else TOTP
     events.record(login.account_id, events.STEP_UP, ip=client_ip(), factor=factor)
     db.session.commit()
-    add_second_factor(factor)
+    raised = add_second_factor(factor)
+    attempt("success", acr=str(level_of(raised.factors).value))
     metrics.step_up("success")
     return after_authentication(flow_id)

@@ -36,7 +36,8 @@ class TotpInvalid(Exception):
 
 
 class TotpReplayed(TotpInvalid):
-    """A code of a time step already used: refused and logged (SEC-57)."""
+    """A code of a time step already used: refused (SEC-57), and the caller logs the attempt
+    as a `replay.totp` security event, with the stage and client it knows (SEC-91)."""
 
 
 def new_secret() -> str:
@@ -87,8 +88,7 @@ def check_code(account_id: int, secret: str, code: str) -> int:
         raise TotpInvalid("wrong code")
     store = get_store()
     if not store.put_new(key("totp-used", str(account_id), str(step)), "1", 4 * STEP):
-        current_app.logger.warning("totp_replay account=%s step=%s", account_id, step)
-        raise TotpReplayed("code already used")
+        raise TotpReplayed("code already used")  # each caller logs it as `replay.totp` (SEC-91)
     store.put(key("totp-used", str(account_id), str(step - 1)), "1", 4 * STEP)
     return step
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from .. import security_log
 from ..accounts.models import Consent
 from ..extensions import db
 
@@ -35,7 +36,8 @@ def covers(account, client, scopes: list[str]) -> bool:
 
 
 def record(account, client, scopes: list[str]) -> None:
-    """Add `scopes` to the stored consent; two parallel approvals still leave one row."""
+    """Add `scopes` to the stored consent; two parallel approvals still leave one row. Logged as
+    `consent.granted` once committed (SEC-91)."""
     for _ in range(2):
         consent = _find(account, client)
         if consent is None:
@@ -44,6 +46,8 @@ def record(account, client, scopes: list[str]) -> None:
         consent.scope = " ".join(sorted(set(consent.scope.split()) | set(scopes)))
         try:
             db.session.commit()
+            security_log.emit("consent.granted", result="success", account_id=account.id,
+                              client_id=client.client_id, scope=" ".join(scopes))
             return
         except IntegrityError:
             db.session.rollback()

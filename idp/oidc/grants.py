@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from authlib.oauth2.rfc6749 import grants
@@ -11,6 +12,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
 from sqlalchemy import update
 
+from .. import security_log
 from ..accounts.models import Account
 from ..assurance.levels import AccountFacts
 from ..assurance.levels import Level
@@ -90,6 +92,28 @@ def _active_account(account_id: int) -> Account:
     return account
 
 
+def _log_token(event: str, request, token: dict, principal: Principal | None = None) -> None:
+    """token.issued / token.refreshed, once the tokens are stored (SEC-91): who, which client,
+    which grant (hashed) and level; never a token (SEC-92). Written when the token request's
+    transaction commits (endpoints.token)."""
+    security_log.emit_on_commit(
+        event, result="success", grant_type=request.payload.grant_type,
+        client_id=request.client.client_id, scope=token.get("scope", ""),
+        refresh_token_issued="refresh_token" in token,
+        account_id=principal.account.id if principal else None,
+        acr=principal.acr if principal else None,
+        grant=security_log.short_hash(principal.grant_id) if principal else None)
+
+
+def _replayed(event: str, reason: str, grant_id: str, client_id: str,
+              account_id: int | None = None) -> None:
+    """A used code or refresh token came back: its grant is revoked, and the replay logged."""
+    revoked = revoke_grant(grant_id, reason)
+    security_log.emit(event, level=logging.WARNING, result="failure", reason="replayed",
+                      client_id=client_id, account_id=account_id, revoked=revoked,
+                      grant=security_log.short_hash(grant_id))
+
+
 def _save_refresh_token(grant_id: str, refresh_token: str) -> None:
     lifetime = current_app.config["REFRESH_TOKEN_IDLE_LIFETIME"]
     db.session.add(
@@ -141,8 +165,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if data is None:
             replayed_grant = store.get(key("code-used", hashed))
             if replayed_grant:
-                current_app.logger.warning("authorization code replayed; grant revoked")
-                revoke_grant(replayed_grant, "code_replay")
+                _replayed("replay.code", "code_replay", replayed_grant, client.client_id)
             return None
         store.put(key("code-used", hashed), data["grant_id"], CODE_USED_TTL)
         if data["client_id"] != client.client_id:
@@ -182,6 +205,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         db.session.flush()
         if "refresh_token" in token:
             _save_refresh_token(principal.grant_id, token["refresh_token"])
+        _log_token("token.issued", self.request, token, principal)
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -195,9 +219,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         record = read_refresh_token(refresh_token)
         if record is None or not record.check_client(self.request.client):
             return None
+        family = (record.grant.id, record.grant.client_id, record.grant.account_id)
         if record.row.used_at is not None:
-            current_app.logger.warning("refresh token reused; grant %s revoked", record.grant.id)
-            revoke_grant(record.grant.id, "refresh_reuse")
+            _replayed("replay.refresh_token", "refresh_reuse", *family)
             return None
         if record.is_expired() or record.is_revoked():
             return None
@@ -209,7 +233,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         )
         if marked.rowcount != 1:
             db.session.rollback()
-            revoke_grant(record.grant.id, "refresh_reuse")
+            _replayed("replay.refresh_token", "refresh_reuse", *family)
             return None
         return record
 
@@ -238,6 +262,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def save_token(self, token):
         _save_refresh_token(self.request.user.grant_id, token["refresh_token"])
+        _log_token("token.refreshed", self.request, token, self.request.user)
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -247,3 +272,4 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
     def save_token(self, token):
         """Self-contained JWTs; revocation lists the jti (records.revoke_access_token)."""
+        _log_token("token.issued", self.request, token)

@@ -15,6 +15,7 @@ from flask import current_app
 from joserfc.errors import JoseError
 from sqlalchemy import update
 
+from .. import security_log
 from ..accounts.models import ACTIVE
 from ..accounts.models import Account
 from ..clients import cache as client_cache
@@ -63,7 +64,8 @@ def _grant_liveness(grant_id: str, *, with_account: bool) -> dict:
         return {"live": False}
     live = (row.revoked_at is None and row.expires_at > now() and row.status == ACTIVE
             and not row.disabled)
-    return {"live": live, "account": row.Account if with_account else None,
+    return {"live": live, "account_id": row.account_id,
+            "account": row.Account if with_account else None,
             "requests": row.verified_claims_request or {}}
 
 
@@ -71,6 +73,7 @@ def _grant_liveness(grant_id: str, *, with_account: bool) -> dict:
 class AccessTokenRecord:
     claims: dict
     live: bool
+    account_id: int | None = None
     account: Account | None = None  # loaded for UserInfo only
     requests: dict = field(default_factory=dict)  # the grant's verified_claims requests
     kind = "access_token"
@@ -176,14 +179,16 @@ def read_token(token: str, hint: str | None):
     return None
 
 
-def revoke_grant(grant_id: str, reason: str) -> None:
-    """End a token family at once: its refresh tokens fail and its access tokens go inactive."""
-    db.session.execute(
+def revoke_grant(grant_id: str, reason: str) -> bool:
+    """End a token family at once: its refresh tokens fail and its access tokens go inactive.
+    True if it was live until now."""
+    revoked = db.session.execute(
         update(Grant)
         .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
         .values(revoked_at=now(), revoked_reason=reason)
-    )
+    ).rowcount
     db.session.commit()
+    return revoked == 1
 
 
 def revoke_grants(account_id: int, reason: str, *, client_id: str | None = None,
@@ -191,7 +196,8 @@ def revoke_grants(account_id: int, reason: str, *, client_id: str | None = None,
     """End the account's token families at one client, or bound to these sessions (or all).
 
     RFC 7009 §2.1: the tokens of a revoked grant all stop, refresh and access alike. Part of the
-    caller's transaction (no commit), so the change it follows and its event commit together.
+    caller's transaction (no commit), so the change it follows and its events (the caller's, and
+    `token.revoked` here: SEC-91) commit together.
     """
     statement = (update(Grant)
                  .where(Grant.account_id == account_id, Grant.revoked_at.is_(None))
@@ -200,7 +206,11 @@ def revoke_grants(account_id: int, reason: str, *, client_id: str | None = None,
         statement = statement.where(Grant.client_id == client_id)
     if sids is not None:
         statement = statement.where(Grant.sid.in_(list(sids)))
-    return db.session.execute(statement).rowcount
+    count = db.session.execute(statement).rowcount
+    if count:
+        security_log.emit_on_commit("token.revoked", result="success", reason=reason,
+                                    account_id=account_id, client_id=client_id, grants=count)
+    return count
 
 
 def revoke_access_token(claims: dict) -> None:

@@ -14,6 +14,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import current_app
 
+from .. import security_log
 from ..clients import cache as client_cache
 from ..clients.registration import SCOPES
 from ..clock import to_timestamp
@@ -33,6 +34,7 @@ from .subjects import client_subject
 from .tokens import AccessTokenGenerator
 
 ID_TOKEN_ALGS = ["RS256", "ES256", "PS256"]
+REVOKED_BY_CLIENT = "revoked_by_client"
 
 
 def query_client(client_id):
@@ -58,7 +60,8 @@ class AuthorizationServer(_FlaskAuthorizationServer):
 
 
 class Revocation(RevocationEndpoint):
-    """RFC 7009. Revoking a refresh token, or an access token of a grant, ends the grant."""
+    """RFC 7009. Revoking a refresh token, or an access token of a grant, ends the grant; each
+    revocation is a `token.revoked` security event (SEC-91)."""
 
     CLIENT_AUTH_METHODS = ALL_METHODS
 
@@ -67,11 +70,16 @@ class Revocation(RevocationEndpoint):
 
     def revoke_token(self, token, request):
         if token.kind == "refresh_token":
-            records.revoke_grant(token.grant.id, "revoked_by_client")
-        elif token.grant_id is not None:
-            records.revoke_grant(token.grant_id, "revoked_by_client")
+            grant_id, account_id = token.grant.id, token.grant.account_id
+        else:
+            grant_id, account_id = token.grant_id, token.account_id
+        if grant_id is not None:
+            records.revoke_grant(grant_id, REVOKED_BY_CLIENT)
         else:
             records.revoke_access_token(token.claims)
+        security_log.emit("token.revoked", result="success", reason=REVOKED_BY_CLIENT,
+                          client_id=token.client_id, account_id=account_id, token_type=token.kind,
+                          grant=security_log.short_hash(grant_id) if grant_id else None)
 
 
 class Introspection(IntrospectionEndpoint):
