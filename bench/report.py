@@ -59,6 +59,7 @@ def versions(node_version) -> dict:
                           capture_output=True, text=True).stdout.strip()
     return {"Python": platform.python_version(), "Flask": dist("flask"),
             "Authlib": dist("authlib"), "gunicorn": dist("gunicorn"), "granian": dist("granian"),
+            "PyNaCl": dist("pynacl"),
             "Node": node, "oidc-provider": node_version("oidc-provider"),
             "@node-rs/argon2": node_version("@node-rs/argon2"),
             "autocannon": node_version("autocannon")}

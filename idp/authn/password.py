@@ -2,6 +2,11 @@
 
 At least 15 characters when the password is the only factor, at most 256, counted in code
 points after NFC; no composition rules; a blocklist of common passwords; no truncation.
+
+Argon2id with one lane (p=1, the OWASP parameters) is computed by libsodium (PyNaCl), whose
+vectorised implementation takes about three quarters of the time of argon2-cffi's for the same
+parameters and the same PHC string (bench/PROFILE.md); other parameters go to argon2-cffi. Both
+read and write the same `$argon2id$v=19$m=…,t=…,p=…$salt$hash` format.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from argon2 import Type
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from flask import current_app
+from nacl import pwhash
+from nacl.exceptions import CryptoError
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
@@ -89,26 +96,48 @@ def _hasher() -> PasswordHasher:
             type=Type.ID,
         )
         current_app.extensions["idp.password_hasher"] = hasher
-        # Unknown accounts are verified against this, so both paths cost the same (SEC-56).
-        current_app.extensions["idp.dummy_hash"] = hasher.hash("not a real password, ever")
     return hasher
 
 
+def _one_lane(params: dict) -> bool:
+    return params["PARALLELISM"] == 1
+
+
 def hash_password(password: str) -> str:
+    params = current_app.config["ARGON2"]
+    if _one_lane(params):
+        return pwhash.argon2id.str(normalise(password).encode(), opslimit=params["TIME_COST"],
+                                   memlimit=params["MEMORY_COST"] * 1024).decode()
     return _hasher().hash(normalise(password))
+
+
+def _matches(target: str, password: str) -> bool:
+    if target.startswith("$argon2id$") and ",p=1$" in target:
+        try:
+            return pwhash.argon2id.verify(target.encode(), password.encode())
+        except CryptoError:  # a wrong password, or a hash libsodium cannot read
+            return False
+    try:
+        return _hasher().verify(target, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    dummy = current_app.extensions.get("idp.dummy_hash")
+    if dummy is None:
+        dummy = current_app.extensions["idp.dummy_hash"] = hash_password(
+            "not a real password, ever")
+    return dummy
 
 
 def verify(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
     """Check `password`; return (ok, new_hash) where new_hash is set when parameters rose.
 
-    A missing hash (unknown account) is checked against a dummy, taking the same time.
+    A missing hash (unknown account) is checked against a dummy made with the same parameters,
+    taking the same time (SEC-56).
     """
-    hasher = _hasher()
-    target = stored_hash or current_app.extensions["idp.dummy_hash"]
-    try:
-        hasher.verify(target, normalise(password))
-    except (VerificationError, InvalidHashError):
+    target = stored_hash or _dummy_hash()
+    if not _matches(target, normalise(password)) or stored_hash is None:
         return False, None
-    if stored_hash is None:
-        return False, None
-    return True, hasher.hash(normalise(password)) if hasher.check_needs_rehash(target) else None
+    return True, hash_password(password) if _hasher().check_needs_rehash(target) else None

@@ -65,10 +65,9 @@ def login_submit():
     identifier = canonical_login(request.form.get("login", ""))[:MAX_LOGIN_LENGTH]
     secret = request.form.get("password", "")
 
-    def attempt(result, reason=None, account=None, acr=None):
+    def attempt(result, reason=None, account_id=None, acr=None):
         security_log.attempt(PASSWORD, result, reason=reason, login=identifier, acr=acr,
-                             account_id=account.id if account else None,
-                             client_id=flows.client_of(flow_id))
+                             account_id=account_id, client_id=flows.client_of(flow_id))
 
     if not identifier or not secret:
         attempt("failure", "missing")
@@ -86,13 +85,13 @@ def login_submit():
     if not ok:
         throttle.record_failure(subject)
         metrics.login("failure")
-        attempt("failure", "invalid", account)
+        attempt("failure", "invalid", account.id if account else None)
         return _login_page(flow_id, identifier, "invalid", 401)
     throttle.record_success(subject)
     if not account.is_active:
         # Only after the right password: telling why does not reveal that the account exists.
         # The service that sent the person here hears access_denied through the resume link.
-        attempt("failure", "locked", account)
+        attempt("failure", "locked", account.id)
         if flow_id and flows.load(flow_id) is not None:
             flows.mark(flow_id, locked=True)
         else:
@@ -101,9 +100,10 @@ def login_submit():
         return render_template("authn/locked.html", flow_id=flow_id), 403
     if new_hash:
         account.password_hash = new_hash
-    events.record(account.id, events.SIGN_IN, ip=client_ip(), factors=[PASSWORD])
+    account_id = account.id  # read before the commit expires the row (no reload after it)
+    events.record(account_id, events.SIGN_IN, ip=client_ip(), factors=[PASSWORD])
     db.session.commit()
-    record_login(account.id, [PASSWORD])
-    attempt("success", account=account, acr="1")  # a password alone is level 1 (DESIGN.md)
+    record_login(account_id, [PASSWORD])
+    attempt("success", account_id=account_id, acr="1")  # a password alone is level 1 (DESIGN.md)
     metrics.login("success", level=1)
     return after_authentication(flow_id)

@@ -152,6 +152,28 @@ def test_hashes_are_argon2id_and_rise_with_the_parameters(app, client, factories
     assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_hashes_of_either_argon2_library_verify_and_need_no_rehash(app, parallelism):
+    """One-lane hashes are made and checked by libsodium, others by argon2-cffi: a hash stored
+    by either (accounts from before the switch included) verifies with the same result."""
+    from argon2 import PasswordHasher
+
+    from idp.authn import password
+
+    params = {"TIME_COST": 1, "MEMORY_COST": 1024, "PARALLELISM": parallelism}
+    cffi = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=parallelism)
+    with app.app_context():
+        app.config["ARGON2"] = params
+        ours = password.hash_password(PASSWORD)
+        assert ours.startswith(f"$argon2id$v=19$m=1024,t=1,p={parallelism}$")
+        assert cffi.verify(ours, PASSWORD)
+        for stored in (ours, cffi.hash(PASSWORD)):
+            assert password.verify(stored, PASSWORD) == (True, None)  # no rehash: same params
+            assert password.verify(stored, PASSWORD + "!") == (False, None)
+        assert password.verify(None, PASSWORD) == (False, None)
+        assert password.verify("$argon2id$v=19$m=1024,t=1,p=1$broken", PASSWORD) == (False, None)
+
+
 def test_production_argon2_defaults_meet_owasp(app):
     import tomllib
 
