@@ -42,8 +42,8 @@ FAIR_TERMS = """\
 Both sides sign access tokens and ID tokens with ES256 (P-256), publish the same JWKS shape (one
 ES256, one RS256 and one PS256 key, RSA-3072), hash passwords with Argon2id at our production cost
 (m=19456 KiB, t=2, p=1; libsodium through PyNaCl for ours, @node-rs/argon2 for the peer; one hash
-took 17 ms here with libsodium, 22 ms with argon2-cffi and 9 ms with @node-rs/argon2, so the peer
-still spends about half our time per login in Argon2id) and check unknown
+took 13 ms here with libsodium, 17 ms with argon2-cffi and 6 ms with @node-rs/argon2, so the peer
+spends less than half our time per login in Argon2id) and check unknown
 logins against a dummy hash, require PKCE S256, rotate refresh tokens on every use with reuse
 detection, issue pairwise subjects (HMAC-SHA256), give 10-minute access tokens and remember
 consent per account and client. The TOTP step-up accepts each 30-second step once per account on

@@ -10,6 +10,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy import update
 
 from .. import security_log
@@ -83,6 +84,12 @@ class StoredCode(dict):
     @property
     def code_challenge_method(self):
         return self["code_challenge_method"]
+
+
+# Built once (records.py says why): the compare-and-set that rotates a refresh token.
+_MARK_USED = (update(RefreshToken)
+              .where(RefreshToken.id == bindparam("row_id"), RefreshToken.used_at.is_(None))
+              .values(used_at=bindparam("used_at")))
 
 
 def _active_account(account_id: int) -> Account:
@@ -226,11 +233,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if record.is_expired() or record.is_revoked():
             return None
         # Compare-and-set: of two concurrent refreshes with one token, only one marks it used.
-        marked = db.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == record.row.id, RefreshToken.used_at.is_(None))
-            .values(used_at=now())
-        )
+        marked = db.session.execute(_MARK_USED, {"row_id": record.row.id, "used_at": now()})
         if marked.rowcount != 1:
             db.session.rollback()
             _replayed("replay.refresh_token", "refresh_reuse", *family)

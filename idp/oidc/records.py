@@ -13,6 +13,8 @@ from functools import cached_property
 
 from flask import current_app
 from joserfc.errors import JoseError
+from sqlalchemy import bindparam
+from sqlalchemy import select
 from sqlalchemy import update
 
 from .. import security_log
@@ -50,16 +52,27 @@ _LIVENESS = (Grant.account_id, Grant.revoked_at, Grant.expires_at, Grant.verifie
              Account.status, Client.disabled)
 
 
+def _liveness_query(*entities):
+    return (select(*entities, *_LIVENESS).select_from(Grant)
+            .join(Account, Account.id == Grant.account_id)
+            .join(Client, Client.client_id == Grant.client_id)
+            .where(Grant.id == bindparam("grant_id")))
+
+
+# Built once: composing a statement costs more Python than running it (bench/PROFILE.md).
+_LIVENESS_QUERY = _liveness_query()
+_LIVENESS_WITH_ACCOUNT_QUERY = _liveness_query(Account)
+_REFRESH_QUERY = (select(RefreshToken, Grant, Account)
+                  .join(Grant, Grant.id == RefreshToken.grant_id)
+                  .join(Account, Account.id == Grant.account_id)
+                  .where(RefreshToken.token_hash == bindparam("token_hash")))
+
+
 def _grant_liveness(grant_id: str, *, with_account: bool) -> dict:
     """The fields of an AccessTokenRecord from one indexed join: plain columns for
     introspection, the account entity as well for UserInfo (bench/PROFILE.md)."""
-    entities = (Account, *_LIVENESS) if with_account else _LIVENESS
-    row = db.session.execute(
-        db.select(*entities).select_from(Grant)
-        .join(Account, Account.id == Grant.account_id)
-        .join(Client, Client.client_id == Grant.client_id)
-        .where(Grant.id == grant_id)
-    ).first()
+    query = _LIVENESS_WITH_ACCOUNT_QUERY if with_account else _LIVENESS_QUERY
+    row = db.session.execute(query, {"grant_id": grant_id}).first()
     if row is None:
         return {"live": False}
     live = (row.revoked_at is None and row.expires_at > now() and row.status == ACTIVE
@@ -155,12 +168,7 @@ def read_access_token(token: str, *, with_account: bool = False) -> AccessTokenR
 def read_refresh_token(token: str) -> RefreshTokenRecord | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = db.session.execute(
-        db.select(RefreshToken, Grant, Account)
-        .join(Grant, Grant.id == RefreshToken.grant_id)
-        .join(Account, Account.id == Grant.account_id)
-        .where(RefreshToken.token_hash == token_hash(token))
-    ).first()
+    row = db.session.execute(_REFRESH_QUERY, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
     refresh, grant, account = row
