@@ -31,10 +31,13 @@ def token():
     # One transaction per token request: the grant, the rotated refresh token and its successor
     # commit together, once the response is built and before it is sent. Nothing is handed out
     # that was not recorded: a failed commit answers 503 (errors.py).
+    session = db.session()
+    if not session.in_transaction():
+        return response  # client_credentials: nothing was read or written
     if response.status_code == 200:
-        db.session.commit()
+        session.commit()
     else:
-        db.session.rollback()
+        session.rollback()
     return response
 
 

@@ -101,9 +101,11 @@ def _active_account(account_id: int) -> Account:
 
 def _log_token(event: str, request, token: dict, principal: Principal | None = None) -> None:
     """token.issued / token.refreshed, once the tokens are stored (SEC-91): who, which client,
-    which grant (hashed) and level; never a token (SEC-92). Written when the token request's
-    transaction commits (endpoints.token)."""
-    security_log.emit_on_commit(
+    which grant (hashed) and level; never a token (SEC-92). A token of a grant is logged when
+    the token request's transaction commits (endpoints.token); a client_credentials token
+    stores nothing and is logged at once."""
+    write = security_log.emit_on_commit if principal else security_log.emit
+    write(
         event, result="success", grant_type=request.payload.grant_type,
         client_id=request.client.client_id, scope=token.get("scope", ""),
         refresh_token_issued="refresh_token" in token,
