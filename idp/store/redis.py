@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 
 import redis
 from redis.backoff import NoBackoff
@@ -100,28 +101,48 @@ class RedisStore:
 class RedisFeed:
     """A SUBSCRIBE connection of its own. Redis pushes each PUBLISH to it as it happens, so a
     poll only asks the kernel whether bytes are waiting on the socket: no round trip. Not
-    thread-safe (callers hold a lock); a forked child opens its own connection."""
+    thread-safe (callers hold a lock); a forked child opens its own connection.
+
+    A link that died without a word (a middlebox dropping an idle connection) would otherwise
+    stay silent for ever: a poll sends a PING when nothing was heard for HEARTBEAT seconds, and a
+    PONG not back within HEARTBEAT more means the link is gone, so the feed resubscribes and
+    reports a change (the cache it guards starts afresh).
+    """
+
+    HEARTBEAT = 5.0
 
     def __init__(self, pool: redis.ConnectionPool, channel: str) -> None:
-        # No health-check PINGs: their replies would interleave with the pushed messages.
+        # No health-check PINGs of redis-py's own: ours are read here, among the messages.
         self._settings = {**pool.connection_kwargs, "health_check_interval": 0}
         self._connection_class = pool.connection_class
         self._channel = channel
         self._connection = None
         self._pid = None
+        self._heard = self._pinged = 0.0
 
     def poll(self) -> bool:
         if self._connection is not None and self._pid == os.getpid():
             try:
-                changed = False
-                while self._connection.can_read(timeout=0):
-                    self._connection.read_response(push_request=True)  # a message, or a lost link
-                    changed = True
-                return changed
+                return self._read()
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 self.close()
         self._subscribe()
         return True
+
+    def _read(self) -> bool:
+        changed = False
+        now = time.monotonic()
+        while self._connection.can_read(timeout=0):
+            reply = self._connection.read_response(push_request=True)  # a message, or PONG
+            changed = changed or (isinstance(reply, list) and reply[:1] in (["message"],
+                                                                             [b"message"]))
+            self._heard = now
+        if self._pinged > self._heard and now - self._pinged > self.HEARTBEAT:
+            raise redis.ConnectionError("no PONG on the subscription")
+        if now - max(self._heard, self._pinged) > self.HEARTBEAT:
+            self._connection.send_command("PING")
+            self._pinged = now
+        return changed
 
     def _subscribe(self) -> None:
         connection = self._connection_class(**self._settings)
@@ -133,6 +154,7 @@ class RedisFeed:
             connection.disconnect()
             raise StoreUnavailable(str(exc)) from exc
         self._connection, self._pid = connection, os.getpid()
+        self._heard, self._pinged = time.monotonic(), 0.0
 
     def close(self) -> None:
         if self._connection is not None and self._pid == os.getpid():

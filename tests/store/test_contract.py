@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
+import subprocess
 import threading
 import time
 
@@ -263,3 +265,41 @@ if REDIS_URL:  # CI's PostgreSQL + Redis pass
         with pytest.raises(StoreUnavailable):
             down.poll()
         feed.close()
+
+
+def test_a_silent_subscription_is_noticed_by_its_heartbeat_and_replaced(tmp_path):
+    """A link that dies without a word (a middlebox dropping it) must not leave a cache that
+    is never told of changes: no PONG within the heartbeat means a new subscription, reported as
+    a change. A private redis-server, paused with CLIENT PAUSE, plays the silent link."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                              stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        feed = RedisStore(url).changes("channel")
+        feed.HEARTBEAT = 0.1
+        assert feed.poll() is True
+        for _ in range(3):  # answered heartbeats are not changes
+            time.sleep(0.15)
+            assert feed.poll() is False
+        redis.Redis.from_url(url).execute_command("CLIENT", "PAUSE", "1000", "ALL")
+        polls = []
+        while len(polls) < 8 and True not in polls:
+            time.sleep(0.15)
+            polls.append(feed.poll())
+        # A PING with no answer, then a new subscription (made once the pause ended), which
+        # reports a change: the cache it guards starts afresh.
+        assert polls[0] is False and polls[-1] is True, polls
+        feed.close()
+    finally:
+        server.terminate()
+        server.wait(5)
