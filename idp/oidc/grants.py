@@ -86,10 +86,12 @@ class StoredCode(dict):
         return self["code_challenge_method"]
 
 
-# Built once (records.py says why): the compare-and-set that rotates a refresh token.
+# Built once (records.py says why): the compare-and-set that rotates a refresh token, and the
+# insert of its successor (a Core statement on the table: no ORM bookkeeping).
 _MARK_USED = (update(RefreshToken)
               .where(RefreshToken.id == bindparam("row_id"), RefreshToken.used_at.is_(None))
               .values(used_at=bindparam("used_at")))
+_INSERT_REFRESH = RefreshToken.__table__.insert()
 
 
 def _active_account(account_id: int) -> Account:
@@ -124,14 +126,12 @@ def _replayed(event: str, reason: str, grant_id: str, client_id: str,
 
 
 def _save_refresh_token(grant_id: str, refresh_token: str) -> None:
+    """One INSERT statement, not a unit-of-work flush: nothing reads the new row back here."""
     lifetime = current_app.config["REFRESH_TOKEN_IDLE_LIFETIME"]
-    db.session.add(
-        RefreshToken(
-            grant_id=grant_id,
-            token_hash=token_hash(refresh_token),
-            expires_at=now() + timedelta(seconds=lifetime),
-        )
-    )
+    issued = now()
+    db.session.execute(_INSERT_REFRESH, {
+        "grant_id": grant_id, "token_hash": token_hash(refresh_token), "issued_at": issued,
+        "expires_at": issued + timedelta(seconds=lifetime)})
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
