@@ -48,6 +48,10 @@ def current_login() -> Login | None:
             or devices.is_ended(data["sid"])):
         session.pop("login", None)
         return None
+    return _login_of(data)
+
+
+def _login_of(data: dict) -> Login:
     return Login(
         account_id=data["account_id"],
         sid=data["sid"],
@@ -77,6 +81,7 @@ def record_login(account_id: int, factors: list[str], *, second_factor: bool = F
     if not same_account:
         devices.register(account_id, session["login"]["sid"], ip=client_ip())
         note_sign_in(account_id, user_agent=request.user_agent.string, ip=client_ip())
+        return _login_of(session["login"])  # a session id minted just now cannot have ended
     return current_login()
 
 
