@@ -6,8 +6,9 @@ snapshots of the clients it has seen and drops them all as soon as any client ch
 that touched a `Client` row announces it on a store channel (Redis PUBLISH), and every lookup
 first polls the worker's own subscription to that channel, which costs no round trip. Disabling
 a client or rotating its secret therefore takes effect at once in every worker. A worker whose
-subscription broke starts from an empty cache when it is back; while the store is down, lookups
-raise StoreUnavailable (503), as every other use of the store does.
+subscription broke or fell silent (store/redis.py: a heartbeat PING) starts from an empty cache
+once it has subscribed again; while the store is down, lookups raise StoreUnavailable (503), as
+every other use of the store does.
 """
 
 from __future__ import annotations
