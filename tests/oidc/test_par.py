@@ -125,6 +125,11 @@ def test_a_wrong_secret_is_401_with_www_authenticate(rp):
     assert rp.push().headers["WWW-Authenticate"].startswith("Basic ")
 
 
+def test_the_registered_auth_method_is_binding_at_par(rp):
+    """RFC 9700 §2.5: a client_secret_basic client cannot switch to client_secret_post."""
+    assert_json_error(rp.push(form_auth={"client_secret": rp.secret}), 401, "invalid_client")
+
+
 def test_the_client_id_must_be_the_authenticated_client(app, factories, rp):
     other = TestRelyingParty(app, factories, share_with=rp, name="Other RP")
     assert_json_error(rp.push(client_id=other.client.client_id), 400, "invalid_request")
