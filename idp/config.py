@@ -39,6 +39,7 @@ SCHEMA: dict[str, type | dict[str, type]] = {
     "SESSION_LIFETIME": int,
     "LEVEL2_LIFETIME": int,
     "LEVEL2_IDLE_TIMEOUT": int,
+    "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS": bool,
     "FACTOR_KEY": str,
     "TOTP_ISSUER_NAME": str,
     "WEBAUTHN_RP_ID": str,

@@ -49,7 +49,8 @@ DEMO_ACCOUNTS = [
 RP_BASE = "http://127.0.0.1:5001"
 # The relying-party demo's three services, each a client of its own (relying_party_demo/).
 DEMO_CLIENTS = {
-    "bank": {"name": "Saigon Demo Bank", "min_level": 1, "verified_claims_allowed": True},
+    "bank": {"name": "Saigon Demo Bank", "min_level": 1, "verified_claims_allowed": True,
+             "require_pushed_authorization_requests": True},
     "landlord": {"name": "Rental registration", "min_level": 2},
     "portal": {"name": "Public-service portal", "min_level": 1},
 }
@@ -62,7 +63,9 @@ def _client_metadata(service: str, spec: dict) -> dict:
             "grant_types": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_method": "client_secret_basic",
             "scope": "openid profile email phone",
-            "verified_claims_allowed": spec.get("verified_claims_allowed", False)}
+            "verified_claims_allowed": spec.get("verified_claims_allowed", False),
+            "require_pushed_authorization_requests":
+                spec.get("require_pushed_authorization_requests", False)}
 
 
 def _seed_account(spec: dict) -> None:

@@ -25,7 +25,7 @@ from . import metrics
 from .extensions import db
 from .store import StoreUnavailable
 
-API_PATHS = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known/",
+API_PATHS = ("/par", "/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known/",
              "/healthz", "/readyz")
 RETRY_AFTER = "5"
 

@@ -2,8 +2,9 @@
 
 Bank: balance at level 1; opening an account, a transfer over VND 10,000,000 or over
 VND 20,000,000 in a day at level 2 (State Bank of Vietnam Decision 2345/QD-NHNN), asked for as an
-essential `acr`. Landlord: level 2 throughout, by its registered minimum level. Portal: browsing
-at level 1, submitting an application at level 2 through voluntary `acr_values`.
+essential `acr`; its authorization requests are pushed to /par first (RFC 9126). Landlord:
+level 2 throughout, by its registered minimum level. Portal: browsing at level 1, submitting an
+application at level 2 through voluntary `acr_values`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from flask import session
 from flask import url_for
 
 from .oidc import ESSENTIAL_LEVEL_2
+from .oidc import PUSHED
 from .oidc import SERVICES
+from .oidc import pushed_authorize_redirect
 from .oidc import services
 
 bp = Blueprint("services", __name__)
@@ -48,7 +51,14 @@ def login(service):
             extra["acr_values"] = "2"
         else:
             extra["claims"] = ESSENTIAL_LEVEL_2
-    return services().client(service).authorize_redirect(_callback_url(service), **extra)
+    client = services().client(service)
+    if service not in PUSHED:
+        return client.authorize_redirect(_callback_url(service), **extra)
+    try:
+        return pushed_authorize_redirect(client, _callback_url(service), **extra)
+    except OAuthError as exc:
+        return render_template("signin_error.html", service=service, error=exc.error,
+                               description=exc.description or ""), 400
 
 
 @bp.get("/<service>/callback")

@@ -79,6 +79,20 @@ class TestRelyingParty:
     def authorize(self, **overrides):
         return self.browser.get("/authorize", query_string=self.params(**overrides))
 
+    # --- pushed authorization requests (RFC 9126) ------------------------------------------
+    def push(self, *, form_auth: dict | None = None, **overrides):
+        """POST /par with this client's secret in HTTP Basic, or with `form_auth` fields instead
+        (a client_assertion; nothing more for a public client, which names itself by client_id)."""
+        form = self.params(**overrides)
+        if form_auth is not None:
+            return self.browser.post("/par", data={**form, **form_auth})
+        return self.browser.post("/par", data=form, auth=(self.client.client_id, self.secret))
+
+    def authorize_pushed(self, request_uri: str, **query):
+        """GET /authorize with client_id and request_uri (and any `query`, to be ignored)."""
+        return self.browser.get("/authorize", query_string={
+            "client_id": self.client.client_id, "request_uri": request_uri, **query})
+
     def submit_login(self, page, login=None, password=PASSWORD):
         flow = FLOW.search(page.text).group(1)
         return self.browser.post("/login", data={

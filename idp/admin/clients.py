@@ -24,7 +24,7 @@ from .guards import requires_role
 FIELDS = ("name", "redirect_uris", "post_logout_redirect_uris", "grant_types",
           "token_endpoint_auth_method", "scope", "jwks", "jwks_uri",
           "id_token_signed_response_alg", "subject_type", "sector_identifier_uri", "min_level",
-          "verified_claims_allowed")
+          "verified_claims_allowed", "require_pushed_authorization_requests")
 
 
 def _lines(name: str) -> list[str]:
@@ -56,6 +56,8 @@ def _metadata_from_form() -> dict:
         "sector_identifier_uri": request.form.get("sector_identifier_uri", "").strip() or None,
         "min_level": min_level,
         "verified_claims_allowed": request.form.get("verified_claims_allowed") == "1",
+        "require_pushed_authorization_requests":
+            request.form.get("require_pushed_authorization_requests") == "1",
     }
 
 

@@ -38,6 +38,8 @@ def _metadata_options(func):
         click.option("--min-level", type=click.IntRange(1, 2)),
         click.option("--verified-claims/--no-verified-claims", "verified_claims_allowed",
                      default=None, help="May receive verified claims (identity assurance)."),
+        click.option("--require-par/--no-require-par", "require_pushed_authorization_requests",
+                     default=None, help="Authorization requests only through /par (RFC 9126)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -48,7 +50,8 @@ def _collect(kwargs) -> dict:
     """CLI options -> metadata dict, leaving out what was not given (None)."""
     meta = {}
     for key in ("name", "token_endpoint_auth_method", "jwks_uri", "id_token_signed_response_alg",
-                "subject_type", "sector_identifier_uri", "min_level", "verified_claims_allowed"):
+                "subject_type", "sector_identifier_uri", "min_level", "verified_claims_allowed",
+                "require_pushed_authorization_requests"):
         if kwargs.get(key) is not None:
             meta[key] = kwargs[key]
     for key in ("redirect_uris", "post_logout_redirect_uris", "grant_types"):

@@ -60,6 +60,8 @@ class Client(db.Model):
     min_level: Mapped[int] = mapped_column(default=1)
     # May receive OpenID Connect for Identity Assurance `verified_claims` (documents, biometrics).
     verified_claims_allowed: Mapped[bool] = mapped_column(default=False)
+    # RFC 9126 §6: authorization requests only through /par (FAPI 2.0 clients, e.g. banks).
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(default=False)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
@@ -133,6 +135,7 @@ class Client(db.Model):
             "sector_identifier": self.sector_identifier,
             "min_level": self.min_level,
             "verified_claims_allowed": self.verified_claims_allowed,
+            "require_pushed_authorization_requests": self.require_pushed_authorization_requests,
             "disabled": self.disabled,
             "created_at": self.created_at.isoformat(timespec="seconds"),
         }

@@ -152,6 +152,12 @@ def validate(meta: dict) -> dict:
     verified_claims_allowed = meta.get("verified_claims_allowed", False)
     if not isinstance(verified_claims_allowed, bool):
         raise RegistrationError("verified_claims_allowed: must be true or false.")
+    require_par = meta.get("require_pushed_authorization_requests", False)
+    if not isinstance(require_par, bool):
+        raise RegistrationError("require_pushed_authorization_requests: must be true or false.")
+    if require_par and "authorization_code" not in grant_types:
+        raise RegistrationError("require_pushed_authorization_requests: only for clients "
+                                "using authorization_code.")
     return {
         "name": name,
         "redirect_uris": redirect_uris,
@@ -167,6 +173,7 @@ def validate(meta: dict) -> dict:
         "sector_identifier": _sector(redirect_uris, sector_uri, subject_type),
         "min_level": min_level,
         "verified_claims_allowed": verified_claims_allowed,
+        "require_pushed_authorization_requests": require_par,
     }
 
 
@@ -212,6 +219,7 @@ def update(client: Client, changes: dict) -> Registered:
         "sector_identifier_uri": client.sector_identifier_uri,
         "min_level": client.min_level,
         "verified_claims_allowed": client.verified_claims_allowed,
+        "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
     }
     merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
     fields = validate(merged)

@@ -1,4 +1,4 @@
-"""The protocol: discovery, JWKS, authorize, token, userinfo, revoke, introspect, logout."""
+"""The protocol: discovery, JWKS, authorize, PAR, token, userinfo, revoke, introspect, logout."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ ROUTES = [
     ("/authorize", "authorize", authorize.authorize, ["GET", "POST"]),
     ("/authorize/resume/<flow_id>", "resume", authorize.resume, ["GET"]),
     ("/authorize/consent/<flow_id>", "consent", authorize.consent, ["GET", "POST"]),
+    ("/par", "par", endpoints.par, ["POST"]),
     ("/token", "token", endpoints.token, ["POST"]),
     ("/revoke", "revoke", endpoints.revoke, ["POST"]),
     ("/introspect", "introspect", endpoints.introspect, ["POST"]),
@@ -30,7 +31,7 @@ ROUTES = [
 ]
 
 # Called by relying parties' servers or by cross-site form posts: no browser session to protect.
-CSRF_EXEMPT = [authorize.authorize, endpoints.token, endpoints.revoke, endpoints.introspect,
+CSRF_EXEMPT = [authorize.authorize, endpoints.par, endpoints.token, endpoints.revoke, endpoints.introspect,
                userinfo.userinfo, logout.logout]
 
 # Readable by browser-based clients from any origin (SEC-18): no cookies are involved.

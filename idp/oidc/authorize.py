@@ -2,20 +2,18 @@
 
 1. Trust nothing until the client and its exact redirect_uri are known; until then errors are a
    page, never a redirect (RFC 6749 §4.1.2.1, SEC-02).
-2. Authlib validates response_type, scope and PKCE; checks.py the rest, in order.
+2. Authlib validates response_type, scope and PKCE; checks.py the rest, in order (validation.py,
+   shared with /par). A request_uri from /par stands for the whole request (RFC 9126 §4).
 3. Decide: sign in (parked in authn/flow.py), consent, or issue the code. Every response to the
    client carries `iss` (RFC 9207).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.errors import AccessDeniedError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError
 from authlib.oidc.core.errors import InteractionRequiredError
 from authlib.oidc.core.errors import LoginRequiredError
@@ -41,26 +39,19 @@ from ..clock import now
 from ..clock import timestamp
 from ..extensions import db
 from ..i18n import remember_ui_locales
-from ..store import get_store
-from ..store import key
 from . import consents
+from . import par
 from . import verified_claims
-from .checks import AUTHORIZE_CHECKS
 from .checks import check_single_values
 from .claims import released_claims
 from .errors import UNMET_DESCRIPTIONS
 from .errors import UnmetAuthenticationRequirementsError
 from .principal import Principal
-from .server import get_server
 from .server import query_client
-
-
-class Untrusted(Exception):
-    """The request cannot be answered by redirect: unknown client or unregistered redirect_uri."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+from .validation import Untrusted
+from .validation import note_challenge
+from .validation import trusted_target
+from .validation import validated_grant
 
 
 def _redirect(location: str):
@@ -83,32 +74,6 @@ def error_redirect(redirect_uri: str, error: OAuth2Error, state: str | None):
 
 def untrusted_page(reason: str):
     return render_template("oidc/untrusted.html", reason=reason), 400
-
-
-def _trusted_target(values) -> tuple[object, str]:
-    client_ids, redirect_uris = values.getlist("client_id"), values.getlist("redirect_uri")
-    client = query_client(client_ids[0]) if len(client_ids) == 1 else None
-    if client is None:
-        raise Untrusted("unknown_client")
-    if len(redirect_uris) != 1 or not client.check_redirect_uri(redirect_uris[0]):
-        raise Untrusted("unregistered_redirect_uri")
-    return client, redirect_uris[0]
-
-
-def _oauth_request(params: dict) -> OAuth2Request:
-    oauth_request = OAuth2Request("GET", current_app.config["ISSUER"] + "/authorize")
-    oauth_request.payload = BasicOAuth2Payload(params)
-    return oauth_request
-
-
-def _validated_grant(params: dict):
-    """Authlib's checks, then ours; raises OAuth2Error (redirectable by now)."""
-    server = get_server()
-    grant = server.get_authorization_grant(_oauth_request(params))
-    grant.validate_authorization_request()
-    for check in AUTHORIZE_CHECKS:
-        check(params)
-    return grant
 
 
 def _signed_in_account(login) -> Account | None:
@@ -138,8 +103,10 @@ def _assess(params: dict, client, account, login, parked: dict | None):
     )
 
 
-def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None = None):
-    """Sign in, step up, refuse, ask for consent, or issue the code (STYLE.md login spine)."""
+def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None = None,
+           pushed: str | None = None):
+    """Sign in, step up, refuse, ask for consent, or issue the code (STYLE.md login spine).
+    `pushed` is the reference of a request pushed to /par, used up with the code."""
     redirect_uri, state = params["redirect_uri"], params.get("state")
     prompts = params.get("prompt", "").split()
     client = grant.request.client
@@ -148,7 +115,7 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
     if account is None:
         if "none" in prompts:
             return _finish(flow_id, error_redirect(redirect_uri, LoginRequiredError(), state))
-        return _redirect(url_for("authn.login", flow=flows.park(params, flow_id)))
+        return _redirect(url_for("authn.login", flow=flows.park(params, flow_id, pushed=pushed)))
     decision = _assess(params, client, account, login, parked)
     touch()
     if isinstance(decision, policy.Denied):
@@ -161,7 +128,7 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
             error = (LoginRequiredError() if isinstance(decision, policy.Authenticate)
                      else InteractionRequiredError())
             return _finish(flow_id, error_redirect(redirect_uri, error, state))
-        flow_id = flows.park(params, flow_id)
+        flow_id = flows.park(params, flow_id, pushed=pushed)
         if isinstance(decision, policy.StepUp):
             return _redirect(url_for("authn.second_factor", flow=flow_id))
         return _redirect(url_for("authn.login", flow=flow_id))
@@ -171,10 +138,12 @@ def decide(params: dict, grant, flow_id: str | None = None, parked: dict | None 
     if not consented and ("consent" in prompts or not consents.covers(account, client, asked)):
         if "none" in prompts:
             return _finish(flow_id, error_redirect(redirect_uri, ConsentRequiredError(), state))
-        flow_id = flows.park(params, flow_id)
+        flow_id = flows.park(params, flow_id, pushed=pushed)
         return _redirect(url_for("oidc.consent", flow_id=flow_id))
     if flow_id is not None and flows.finish(flow_id) is None:
         return render_template("oidc/flow_gone.html"), 400
+    if pushed is not None and not par.consume(pushed):
+        return untrusted_page("invalid_request_uri")  # RFC 9126 §4: one code per request_uri
     principal = Principal(account=account, acr=decision.acr, amr=amr_of(login.factors),
                           auth_time=login.auth_time, grant_id="", sid=login.sid)
     _, _, headers = grant.create_authorization_response(redirect_uri, principal)
@@ -201,36 +170,59 @@ def _finish(flow_id: str | None, response):
     return response
 
 
-CHALLENGE_MEMORY = 600  # seconds a code_challenge is remembered per client
-
-
-def _note_challenge(client_id: str, challenge: str) -> None:
-    """RFC 9700 §2.1.1 (SEC-09): a client sending the same code_challenge twice within ten minutes
-    is probably using a constant one, which defeats PKCE. Logged as a security event, not refused:
-    a person reloading the sign-in page sends the same request again."""
-    digest = hashlib.sha256(challenge.encode()).hexdigest()[:32]
-    if not get_store().put_new(key("pkce", client_id, digest), "1", CHALLENGE_MEMORY):
-        current_app.logger.warning("pkce_challenge_reuse: client %s sent a code_challenge it "
-                                   "already sent within %s s", client_id, CHALLENGE_MEMORY)
+def _refuse_unpushed(client) -> None:
+    """RFC 9126 §5-6: a client (or a server) that requires PAR sends only a request_uri."""
+    if (client.require_pushed_authorization_requests
+            or current_app.config["REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"]):
+        raise InvalidRequestError("This client must push its authorization requests to /par "
+                                  "and send only client_id and request_uri.")
 
 
 def authorize():
     """GET or POST /authorize (OIDC Core §3.1.2.1: both methods)."""
     values = request.values
+    if "request_uri" in values:
+        return _authorize_pushed(values)
     try:
-        client, redirect_uri = _trusted_target(values)
+        client, redirect_uri = trusted_target(values.getlist("client_id"),
+                                              values.getlist("redirect_uri"))
     except Untrusted as exc:
         return untrusted_page(exc.reason)
     state = values.get("state")
     remember_ui_locales(values.get("ui_locales"))
     try:
+        _refuse_unpushed(client)
         check_single_values({name: values.getlist(name) for name in values})
         params = values.to_dict()
-        grant = _validated_grant(params)
+        grant = validated_grant(params)
     except OAuth2Error as error:
         return error_redirect(redirect_uri, error, state)
-    _note_challenge(client.client_id, params["code_challenge"])
+    note_challenge(client.client_id, params["code_challenge"])
     return decide(params, grant)
+
+
+def _authorize_pushed(values):
+    """RFC 9126 §4: the pushed parameters and nothing else; the query's other parameters are
+    ignored. An unknown, expired, used or foreign request_uri cannot be redirected: the pushed
+    redirect_uri is not this client's to use, so the person sees a page."""
+    client_ids, request_uris = values.getlist("client_id"), values.getlist("request_uri")
+    client = query_client(client_ids[0]) if len(client_ids) == 1 else None
+    if client is None:
+        return untrusted_page("unknown_client")
+    pushed = par.load(request_uris[0], client.client_id) if len(request_uris) == 1 else None
+    if pushed is None:
+        return untrusted_page("invalid_request_uri")
+    params = pushed.params
+    try:  # validated at /par; checked again in case the client changed since
+        trusted_target([params["client_id"]], [params["redirect_uri"]])
+    except Untrusted as exc:
+        return untrusted_page(exc.reason)
+    remember_ui_locales(params.get("ui_locales"))
+    try:
+        grant = validated_grant(params)
+    except OAuth2Error as error:
+        return error_redirect(params["redirect_uri"], error, params.get("state"))
+    return decide(params, grant, pushed=pushed.ref)
 
 
 def resume(flow_id: str):
@@ -243,10 +235,10 @@ def resume(flow_id: str):
         error = AccessDeniedError("The account is locked and cannot sign in.")
         return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
     try:
-        grant = _validated_grant(params)
+        grant = validated_grant(params)
     except OAuth2Error as error:  # e.g. the client was disabled meanwhile
         return _finish(flow_id, error_redirect(params["redirect_uri"], error, params.get("state")))
-    return decide(params, grant, flow_id, parked)
+    return decide(params, grant, flow_id, parked, parked.get("pushed"))
 
 
 def consent(flow_id: str):

@@ -19,10 +19,6 @@ class RequestNotSupportedError(OAuth2Error):
     error = "request_not_supported"
 
 
-class RequestUriNotSupportedError(OAuth2Error):
-    error = "request_uri_not_supported"
-
-
 def check_single_values(values: dict[str, list[str]]) -> None:
     """RFC 6749 §3.1: request parameters MUST NOT be included more than once."""
     for name, given in values.items():
@@ -31,11 +27,10 @@ def check_single_values(values: dict[str, list[str]]) -> None:
 
 
 def check_request_objects(params: dict) -> None:
-    """Request objects are not supported (OIDC Core §6); say so with the registered codes."""
+    """Request objects are not supported (OIDC Core §6); say so with the registered code.
+    A request_uri never gets here: /authorize resolves it from the PAR store, /par refuses it."""
     if "request" in params:
         raise RequestNotSupportedError("Request objects are not supported.")
-    if "request_uri" in params:
-        raise RequestUriNotSupportedError("request_uri is not supported.")
 
 
 def check_response_mode(params: dict) -> None:

@@ -64,7 +64,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 
     def get_audiences(self):
         issuer = current_app.config["ISSUER"]
-        return [issuer, f"{issuer}/token", f"{issuer}/introspect", f"{issuer}/revoke"]
+        return [issuer, f"{issuer}/token", f"{issuer}/introspect", f"{issuer}/revoke",
+                f"{issuer}/par"]
 
     def resolve_client_public_key(self, client):
         jwks = client.jwks if client.jwks else fetch_jwks(client.jwks_uri)

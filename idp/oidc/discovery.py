@@ -34,6 +34,8 @@ def metadata(config) -> dict:
         "end_session_endpoint": f"{issuer}/logout",
         "revocation_endpoint": f"{issuer}/revoke",
         "introspection_endpoint": f"{issuer}/introspect",
+        "pushed_authorization_request_endpoint": f"{issuer}/par",  # RFC 9126 §5
+        "require_pushed_authorization_requests": config["REQUIRE_PUSHED_AUTHORIZATION_REQUESTS"],
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

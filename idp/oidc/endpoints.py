@@ -1,4 +1,5 @@
-"""The back-channel endpoints, each a thin call into Authlib: token, revocation, introspection."""
+"""The back-channel endpoints, each a thin call into Authlib: token, revocation, introspection,
+pushed authorization requests."""
 
 from __future__ import annotations
 
@@ -56,3 +57,14 @@ def introspect():
         return server.handle_error_response(None, error)
     autocommit_reads()
     return server.create_endpoint_response("introspection")
+
+
+def par():
+    """RFC 9126 §2.1: the pushed parameters come in the form body, none in the query."""
+    server = get_server()
+    error = _form_only()
+    if error is None and request.args:
+        error = InvalidRequestError("Send the parameters in the form body, not in the URL.")
+    if error is not None:
+        return server.handle_error_response(None, error)
+    return server.create_endpoint_response("pushed_authorization")

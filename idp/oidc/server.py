@@ -3,7 +3,8 @@
 Hooks of ours that Authlib calls: query_client (here); save_authorization_code,
 query_authorization_code, authenticate_user, authenticate_refresh_token, save_token
 (grants.py); process_token (claims.py); query_token, revoke_token, introspect_token,
-check_permission, end_session (the endpoint classes below).
+check_permission, end_session (the endpoint classes below); validate_request, create_response
+(par.py, RFC 9126).
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ def build_server(app) -> AuthorizationServer:
     server.register_endpoint(Revocation)
     server.register_endpoint(Introspection)
     server.register_endpoint(EndSession)
+    from .par import PushedAuthorization  # par.py validates through validation.py, which imports us
+
+    server.register_endpoint(PushedAuthorization)
     return server
 
 

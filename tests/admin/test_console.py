@@ -81,6 +81,23 @@ def test_an_admin_registers_a_client_and_sees_its_secret_once(app, admin):
     assert secret not in detail.text
 
 
+def test_an_admin_registers_a_client_that_requires_par(app, admin):
+    response = register(admin, require_pushed_authorization_requests="1")
+    assert response.status_code == 201
+    with app.app_context():
+        client = db.session.scalar(db.select(Client).where(Client.name == "Hanoi Housing"))
+        assert client.require_pushed_authorization_requests is True
+    edit = admin.get(f"/admin/clients/{client.client_id}/edit")
+    assert 'name="require_pushed_authorization_requests" value="1" checked' in edit.text
+    form = {"csrf_token": csrf_of(edit.text), "name": "Hanoi Housing",
+            "redirect_uris": "https://housing.test/cb", "grant_types": ["authorization_code"],
+            "scope": ["openid"], "token_endpoint_auth_method": "client_secret_basic",
+            "id_token_signed_response_alg": "ES256", "subject_type": "pairwise", "min_level": "1"}
+    assert admin.post(f"/admin/clients/{client.client_id}/edit", data=form).status_code == 200
+    with app.app_context():
+        assert db.session.get(Client, client.id).require_pushed_authorization_requests is False
+
+
 @pytest.mark.parametrize("uri", ["http://housing.test/cb", "https://*.housing.test/cb",
                                  "javascript:alert(1)", "https://u@housing.test/cb"])
 def test_a_bad_redirect_uri_is_refused_with_the_reason_and_nothing_stored(app, admin, uri):

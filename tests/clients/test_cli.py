@@ -21,6 +21,7 @@ from ..cli import assert_refused_in_one_line
 from ..cli import invoke
 from ..cli import invoke_json
 from ..rp import pkce_pair
+from ..rp import query_of
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -157,6 +158,26 @@ def test_disabled_client_cannot_start_a_sign_in_or_get_tokens_until_enabled(app)
     assert refused.status_code == 401 and refused.json["error"] == "invalid_client"
     assert cli_json(app, "disable", created["client_id"], "--enable")["disabled"] is False
     assert client_credentials(app, created["client_id"], created["client_secret"]).status_code == 200
+
+
+def test_a_client_registered_to_require_par_is_refused_at_authorize_without_it(app):
+    created = cli_json(app, "create", "--name", "FAPI Bank", "--redirect-uri", "https://f.test/cb",
+                       "--require-par")
+    assert created["require_pushed_authorization_requests"] is True
+    refused = authorize(app, created["client_id"], "https://f.test/cb")
+    assert refused.headers["Location"].startswith("https://f.test/cb?")
+    assert query_of(refused.headers["Location"])["error"] == "invalid_request"
+    updated = cli_json(app, "update", created["client_id"], "--no-require-par")
+    assert updated["require_pushed_authorization_requests"] is False
+    assert "/login?flow=" in authorize(app, created["client_id"], "https://f.test/cb").headers[
+        "Location"]
+
+
+def test_require_par_without_authorization_code_is_refused(app):
+    result = cli(app, "create", "--name", "Batch", "--grant-type", "client_credentials",
+                 "--require-par")
+    assert_refused_in_one_line(result, "require_pushed_authorization_requests")
+    assert registered(app) == []
 
 
 @pytest.mark.parametrize("uri", [

@@ -115,7 +115,6 @@ def test_a_repeated_parameter_is_invalid_request(rp):
 
 @pytest.mark.parametrize("name, value, error", [
     ("request", "eyJhbGciOiJub25lIn0.e30.", "request_not_supported"),
-    ("request_uri", "https://169.254.169.254/latest", "request_uri_not_supported"),
     ("response_mode", "fragment", "invalid_request"),
     ("response_mode", "form_post", "invalid_request"),
     ("prompt", "none login", "invalid_request"),

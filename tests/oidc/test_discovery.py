@@ -8,7 +8,8 @@ def test_discovery_is_truthful(client):
     for name, path in [("authorization_endpoint", "/authorize"), ("token_endpoint", "/token"),
                        ("userinfo_endpoint", "/userinfo"), ("jwks_uri", "/jwks.json"),
                        ("end_session_endpoint", "/logout"), ("revocation_endpoint", "/revoke"),
-                       ("introspection_endpoint", "/introspect")]:
+                       ("introspection_endpoint", "/introspect"),
+                       ("pushed_authorization_request_endpoint", "/par")]:
         assert doc[name] == issuer + path
     assert doc["response_types_supported"] == ["code"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
@@ -32,7 +33,8 @@ def test_every_advertised_endpoint_answers(client):
     doc = client.get("/.well-known/openid-configuration").json
     assert client.get("/jwks.json").status_code == 200
     assert client.get("/authorize").status_code == 400  # a page, not a 404
-    for name in ("token_endpoint", "revocation_endpoint", "introspection_endpoint"):
+    for name in ("token_endpoint", "revocation_endpoint", "introspection_endpoint",
+                 "pushed_authorization_request_endpoint"):
         assert client.post(doc[name][len("https://idp.test"):]).status_code in (400, 401)
     assert client.get("/userinfo").status_code == 401
 

@@ -25,7 +25,8 @@ def demo(idp):
             client, secret = idp.factories.client(
                 client_id=f"demo-{service}", name=f"Demo {service}", min_level=min_level,
                 redirect_uris=[f"{base}/{service}/callback"],
-                post_logout_redirect_uris=[f"{base}/"], scope="openid profile email phone")
+                post_logout_redirect_uris=[f"{base}/"], scope="openid profile email phone",
+                require_pushed_authorization_requests=service == "bank")
             clients[service] = {"client_id": client.client_id, "client_secret": secret}
         return create_rp({"RP_ISSUER": idp.issuer, "RP_BASE_URL": base, "RP_CLIENTS": clients})
 

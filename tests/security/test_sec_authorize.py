@@ -1,4 +1,5 @@
-"""Checklist §3.1, the authorization endpoint (SEC-01 to SEC-18; PAR rows 19-20 are pending)."""
+"""Checklist §3.1, the authorization endpoint (SEC-01 to SEC-18; PAR, SEC-19 and SEC-20, is in
+test_sec_par.py)."""
 
 import logging
 import re

@@ -15,7 +15,6 @@ from ..oidc import test_token as token_tests
 from ..oidc.test_client_assertion_jwt import client_key  # noqa: F401
 from ..oidc.test_client_assertion_jwt import jwt_rp  # noqa: F401
 from ..rp import csrf_of
-from ..rp import query_of
 from .checks import rows
 from .checks import run
 
@@ -65,8 +64,11 @@ def no_outbound(monkeypatch):
 
 
 def test_sec_88_request_uri_is_never_fetched(rp, no_outbound):
+    """Only urn:ietf:params:oauth:request_uri: values from the PAR store are accepted (RFC 9126 §4);
+    anything else is invalid_request_uri, shown to the person (there is no trusted redirect)."""
     response = rp.authorize(request_uri="https://169.254.169.254/latest", state="s")
-    assert query_of(response.headers["Location"])["error"] == "request_uri_not_supported"
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "invalid_request_uri" in response.text
     assert not [a for a in no_outbound if isinstance(a, tuple) and a[0] == "169.254.169.254"]
 
 

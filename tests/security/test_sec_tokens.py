@@ -15,10 +15,13 @@ from ..oidc import test_assurance as assurance_tests
 from ..oidc import test_code_flow as flow_tests
 from ..oidc import test_discovery as discovery_tests
 from ..oidc import test_logout as logout_tests
+from ..oidc import test_par as par_tests
 from ..oidc import test_refresh as refresh_tests
 from ..oidc import test_revoke_introspect as revoke_tests
 from ..oidc import test_token as token_tests
 from ..oidc import test_userinfo as userinfo_tests
+from ..oidc.test_client_assertion_jwt import client_key  # noqa: F401 - fixtures of the tests run below
+from ..oidc.test_client_assertion_jwt import jwt_rp  # noqa: F401
 from .checks import rows
 from .checks import run
 
@@ -106,7 +109,11 @@ def test_sec_30_refresh_tokens_revoked_on_logout_lock_and_consent_revocation(cas
 
 @rows(token_tests.test_the_registered_auth_method_is_binding,
       token_tests.test_wrong_secret_is_401_with_a_basic_challenge,
-      revoke_tests.test_introspection_needs_client_authentication)
+      revoke_tests.test_introspection_needs_client_authentication,
+      par_tests.test_the_registered_auth_method_is_binding_at_par,
+      par_tests.test_no_client_authentication_is_401_invalid_client,
+      par_tests.test_no_client_assertion_is_401_invalid_client,
+      par_tests.test_a_wrong_secret_is_401_with_www_authenticate)
 def test_sec_32_client_authentication_binding(case, request):
     run(case, request)
 
