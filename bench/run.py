@@ -220,8 +220,8 @@ def main() -> None:
                     "flow by flow. Single requests with autocannon (bench/peer/load.mjs); the two "
                     "sign-in flows with the scripted driver (bench/flows.py: Python threads with "
                     "requests, a fresh browser per flow, the rate being flows finished per second).",
-            "note": "Other developers were running tests on this machine during the run: "
-                    "read the ratios, not the absolute figures."}
+            "note": "A virtual machine shared with other tenants: absolute figures move from day "
+                    "to day for both sides alike; read the ratios."}
     passes, compare = [], []
     try:
         for kind in args.passes.split(","):
