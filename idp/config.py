@@ -11,6 +11,7 @@ import os
 import tomllib
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -214,6 +215,8 @@ def validate(config) -> None:
         raise ConfigError(f"IDP_ACCESS_TOKEN_SIGNING_ALG must be one of {', '.join(SIGNING_ALGS)}.")
     if not 1 <= config["CODE_LIFETIME"] <= 600:
         raise ConfigError("IDP_CODE_LIFETIME must be between 1 and 600 seconds.")
+    if not 0 < config["REGISTRY"]["TIMEOUT"] <= 10:  # SEC-99: an answer within 10 s
+        raise ConfigError("IDP_REGISTRY__TIMEOUT must be more than 0 and at most 10 seconds.")
     aliases = config.get("ACR_ALIASES") or {}
     if not isinstance(aliases, dict) or any(
         not isinstance(name, str) or level not in (1, 2) for name, level in aliases.items()
@@ -231,4 +234,49 @@ def validate(config) -> None:
             )
     if issuer.scheme != "https":
         raise ConfigError("Refusing to start in production with an http IDP_ISSUER: use https.")
+    _check_backends(config)
     _check_webauthn(config)
+
+
+TLS_SSLMODES = ("require", "verify-ca", "verify-full")
+
+
+def on_this_host(host: str | None) -> bool:
+    """A Unix socket (no host, or a path) or a loopback name or address: traffic to it never
+    leaves the machine, so TLS would protect nothing."""
+    if not host or host.startswith("/") or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_backends(config) -> None:
+    """SEC-99, SEC-100 (ASVS 5 V12.3.1, V13.2.1): in production, PostgreSQL, Redis, the registry
+    and the SMS gateway on another host are reached over TLS, and Redis with a password
+    (PostgreSQL may authenticate by certificate or a password file, so only TLS is checked)."""
+    database = urlsplit(config["DATABASE_URL"])
+    if database.scheme.startswith("postgres"):
+        query = parse_qs(database.query)
+        host = database.hostname or (query.get("host") or [""])[0]
+        if not on_this_host(host) and (query.get("sslmode") or [""])[-1] not in TLS_SSLMODES:
+            raise ConfigError("Refusing to start in production with IDP_DATABASE_URL on another host "
+                              "without TLS: add ?sslmode=verify-full (or require).")
+    for name, url in (("REGISTRY__URL", config["REGISTRY"]["URL"]),
+                      ("NOTIFY__SMS_URL", config["NOTIFY"]["SMS_URL"])):
+        parts = urlsplit(url)
+        if url and parts.scheme != "https" and not on_this_host(parts.hostname):
+            raise ConfigError(f"Refusing to start in production with IDP_{name} on another host "
+                              f"over plain http: use https.")
+    if not config["REDIS_URL"]:
+        return
+    redis = urlsplit(config["REDIS_URL"])
+    if on_this_host(redis.hostname):
+        return
+    if redis.scheme != "rediss":
+        raise ConfigError("Refusing to start in production with IDP_REDIS_URL on another host "
+                          "without TLS: use rediss://.")
+    if not redis.password:
+        raise ConfigError("Refusing to start in production with IDP_REDIS_URL without a password: "
+                          "use rediss://[user]:password@host:port/db.")

@@ -140,6 +140,47 @@ def test_production_refuses_an_http_issuer(base):
     assert "IDP_ISSUER" in message and "https" in message
 
 
+@pytest.mark.parametrize("settings, fix", [
+    ({"DATABASE_URL": "postgresql+psycopg://idp:pw@db.example.test/idp"}, "sslmode=verify-full"),
+    ({"DATABASE_URL": "postgresql+psycopg://idp:pw@10.0.0.5/idp?sslmode=prefer"}, "sslmode=verify-full"),
+    ({"REDIS_URL": "redis://:pw@cache.example.test:6379/0"}, "rediss://"),
+    ({"REDIS_URL": "rediss://cache.example.test:6380/0"}, "password"),
+    ({"REGISTRY": {"URL": "http://registry.example.test"}}, "https"),
+    ({"NOTIFY": {"SMS_URL": "http://sms.example.test/v1/messages"}}, "https"),
+], ids=["database_without_sslmode", "database_with_sslmode_prefer", "redis_without_tls",
+        "redis_without_password", "registry_over_http", "sms_gateway_over_http"])
+def test_production_refuses_a_database_or_redis_elsewhere_without_tls(base, settings, fix):
+    """SEC-99, SEC-100: PostgreSQL, Redis, the registry and the SMS gateway on another host are
+    reached over TLS (and Redis with a password), or the IdP does not start."""
+    message = _refusal(_production(base, **settings))
+    key, value = next(iter(settings.items()))
+    name = f"{key}__{next(iter(value))}" if isinstance(value, dict) else key
+    assert f"IDP_{name}" in message and fix in message
+
+
+@pytest.mark.parametrize("settings", [
+    {"DATABASE_URL": "postgresql+psycopg://idp@db.example.test/idp?sslmode=verify-full",
+     "REDIS_URL": "rediss://:pw@cache.example.test:6380/0",
+     "REGISTRY": {"URL": "https://registry.example.test"},
+     "NOTIFY": {"SMS_URL": "https://sms.example.test/v1/messages"}},
+    {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/idp",
+     "REDIS_URL": "redis://localhost:6379/0"},
+    {"DATABASE_URL": "postgresql+psycopg://idp@/idp?host=/run/postgresql",
+     "REDIS_URL": "unix:///run/redis/redis.sock"},
+], ids=["tls_elsewhere", "loopback", "unix_sockets"])
+def test_production_takes_tls_elsewhere_and_plain_connections_on_this_host(base, settings):
+    """Loopback and Unix sockets never leave the machine; nothing is connected at start-up."""
+    app = create_app(_production(base, **settings))
+    assert app.config["DATABASE_URL"] == settings["DATABASE_URL"]
+
+
+@pytest.mark.parametrize("timeout", ["0", "10.5"])
+def test_a_registry_timeout_past_ten_seconds_or_zero_is_refused(monkeypatch, base, timeout):
+    """SEC-99: the registry must answer within 10 s; the setting cannot allow more."""
+    monkeypatch.setenv("IDP_REGISTRY__TIMEOUT", timeout)
+    assert "IDP_REGISTRY__TIMEOUT" in _refusal(base)
+
+
 def test_production_with_good_secrets_builds_an_app(base):
     app = create_app(_production(base))
     assert app.config["DEBUG"] is False

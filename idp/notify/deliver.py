@@ -32,7 +32,7 @@ from .senders import senders_from_config
 
 log = logging.getLogger("idp.notify")
 
-LEASE = timedelta(minutes=10)  # far longer than one send can take (timeouts of 15 s)
+LEASE = timedelta(minutes=10)  # far longer than one send can take (timeouts of 3 + 10 s)
 CANDIDATES = 5  # rows looked at per claim, for when another deliverer wins the first
 
 

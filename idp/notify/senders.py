@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -24,15 +25,35 @@ from .models import SMS
 
 log = logging.getLogger("idp.notify")
 
+# SEC-99 (ASVS 5 V12.3.2): connect within 3 s, answer within 10 s; a gateway that redirects is
+# answered as a failure (the message stays queued), never followed.
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+
 
 class SendFailed(Exception):
     """The gateway did not take the message; it stays queued. The text never holds the body."""
 
 
+class _Smtp(smtplib.SMTP):
+    """smtplib has one timeout for connecting and for every answer; this one connects within
+    CONNECT_TIMEOUT and then waits up to the given timeout for each answer."""
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((host, port), min(timeout, CONNECT_TIMEOUT),
+                                        self.source_address)
+        sock.settimeout(timeout)
+        return sock
+
+
+class _SmtpTls(smtplib.SMTP_SSL, _Smtp):
+    """smtps://: SMTP_SSL wraps the socket that _Smtp connected (method order: SMTP_SSL, _Smtp)."""
+
+
 class SmtpSender:
     """smtp://user:pass@host:port (STARTTLS when the server offers it) or smtps:// (TLS)."""
 
-    def __init__(self, url: str, sender: str, *, timeout: float = 15.0) -> None:
+    def __init__(self, url: str, sender: str, *, timeout: float = READ_TIMEOUT) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("NOTIFY.EMAIL_URL must be smtp://host[:port] or smtps://host[:port]")
@@ -65,8 +86,8 @@ class SmtpSender:
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.tls:
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return _SmtpTls(self.host, self.port, timeout=self.timeout, context=context)
+        smtp = _Smtp(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo()
             if smtp.has_extn("starttls"):
@@ -81,7 +102,7 @@ class SmtpSender:
 class HttpSmsSender:
     """POST {"to", "text"} as JSON with `Authorization: Bearer <token>`; any 2xx is accepted."""
 
-    def __init__(self, url: str, token: str, *, timeout: float = 15.0) -> None:
+    def __init__(self, url: str, token: str, *, timeout: float = READ_TIMEOUT) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("NOTIFY.SMS_URL must be an http(s) URL")
         self.url = url
@@ -92,7 +113,7 @@ class HttpSmsSender:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = requests.post(self.url, json={"to": to, "text": text}, headers=headers,
-                                     timeout=(5, self.timeout))
+                                     timeout=(CONNECT_TIMEOUT, self.timeout), allow_redirects=False)
         except requests.RequestException as exc:
             raise SendFailed(f"SMS gateway unreachable: {type(exc).__name__}") from None
         if not 200 <= response.status_code < 300:

@@ -1,6 +1,8 @@
 """The HTTP adapter to the national immigration registry (the only code that talks to it).
 
-One `requests.Session` per client keeps connections pooled. Each call has a timeout; connection
+One `requests.Session` per client keeps connections pooled. Each call has a timeout (at most 3 s to
+connect, the configured one to read; SEC-99), follows no redirect and reads at most
+`MAX_ANSWER_BYTES` of the answer; connection
 errors, timeouts and 5xx answers are retried with exponential backoff, 4xx never (asking again
 would get the same answer); a biometric check, which may enrol a capture, only when it cannot have
 arrived. When every attempt failed, or the answer is not what the API
@@ -11,6 +13,7 @@ registry_simulator/__init__.py.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 import weakref
@@ -32,6 +35,13 @@ from .records import parse_changes
 from .records import parse_person
 
 log = logging.getLogger("idp.registry")
+
+CONNECT_TIMEOUT = 3.0  # seconds; SEC-99 (ASVS 5 V12.3.2): connect within 3 s, read within 10 s
+MAX_ANSWER_BYTES = 1 << 20  # the largest answer, a page of changes, is a few tens of kB
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class RegistryClient:
@@ -104,7 +114,9 @@ class RegistryClient:
         for attempt in range(attempts):
             retry = True
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self.session.request(
+                    method, url, timeout=(min(self.timeout, CONNECT_TIMEOUT), self.timeout),
+                    allow_redirects=False, stream=True, **kwargs)
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidSchema):
                 raise RegistryUnavailable(f"REGISTRY.URL {self.url!r} is not a usable http(s) URL.") from None
@@ -115,8 +127,9 @@ class RegistryClient:
                 problem = f"connection failed ({type(exc).__name__})"
                 retry = replayable or isinstance(exc, requests.ConnectionError)
             else:
-                if response.status_code < 500:
-                    return self._answer(response, url, absent)
+                with response:
+                    if response.status_code < 500:
+                        return self._answer(response, url, absent)
                 problem = f"answered HTTP {response.status_code}"
                 retry = replayable or response.status_code in (502, 503, 504)
             if not retry:
@@ -131,20 +144,31 @@ class RegistryClient:
                                   f" (after {attempts} attempt{'s' if attempts > 1 else ''}).")
 
     def _answer(self, response: requests.Response, url: str, absent: str | None) -> dict | None:
+        status = response.status_code
+        method = response.request.method
+        if 300 <= status < 400:
+            raise RegistryUnavailable(
+                f"Registry {method} {url}: answered HTTP {status}, a redirect to "
+                f"{response.headers.get('Location', '')!r}, which is not followed (check REGISTRY.URL).")
         try:
-            body = response.json()
+            body = json.loads(_read_capped(response))
+        except _TooLarge:
+            raise RegistryUnavailable(f"Registry {method} {url}: the answer is larger than "
+                                      f"{MAX_ANSWER_BYTES} bytes; it was not read.") from None
+        except requests.RequestException as exc:
+            raise RegistryUnavailable(f"Registry {method} {url}: the answer broke off "
+                                      f"({type(exc).__name__}).") from None
         except ValueError:
             body = None
-        status = response.status_code
         if status == 404 and absent and isinstance(body, dict) and body.get("error") == absent:
             return None
         if status != 200:
             error = body.get("error") if isinstance(body, dict) else None
             hint = " (check REGISTRY.TOKEN)" if status in (401, 403) else ""
-            raise RegistryUnavailable(f"Registry {response.request.method} {url}: refused with HTTP "
+            raise RegistryUnavailable(f"Registry {method} {url}: refused with HTTP "
                                       f"{status}{f' {error!r}' if error else ''}{hint}.")
         if not isinstance(body, dict):
-            raise RegistryUnavailable(f"Registry {response.request.method} {url}: the answer is not a "
+            raise RegistryUnavailable(f"Registry {method} {url}: the answer is not a "
                                       f"JSON object.")
         return body
 
@@ -153,6 +177,19 @@ class RegistryClient:
             return parse(answer[key] if key else answer)
         except (KeyError, Malformed) as exc:
             raise RegistryUnavailable(f"Registry {self.url}{path}: malformed answer ({exc}).") from None
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    """The body, or _TooLarge as soon as it passes MAX_ANSWER_BYTES (SEC-99)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise _TooLarge
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _TooLarge
+    return bytes(body)
 
 
 def registry_client() -> RegistryClient:

@@ -44,7 +44,8 @@ def list_keys(as_json):
     emit(_keyring().entries(), as_json)
 
 
-@keys_cli.command("retire")
+# A kid made before kids avoided a leading "-" is still an argument, not an unknown option.
+@keys_cli.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @json_option
 def retire(kid, as_json):

@@ -34,13 +34,17 @@ class KeyringError(Exception):
 
 
 def _generate(alg: str):
+    """A new key whose kid is its RFC 7638 thumbprint, drawn again until the kid does not begin
+    with "-" or "_", so that an operator can type it after `keys retire` like any argument."""
     params = {"use": "sig", "alg": alg}
-    if alg == "ES256":
-        key = ECKey.generate_key("P-256", parameters=params, private=True)
-    else:
-        key = RSAKey.generate_key(RSA_BITS, parameters=params, private=True)
-    key.ensure_kid()
-    return key
+    while True:
+        if alg == "ES256":
+            key = ECKey.generate_key("P-256", parameters=params, private=True)
+        else:
+            key = RSAKey.generate_key(RSA_BITS, parameters=params, private=True)
+        key.ensure_kid()
+        if key.kid[0] not in "-_":
+            return key
 
 
 def _load_private(path: Path, entry: dict):

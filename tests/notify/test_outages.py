@@ -5,7 +5,9 @@ external operator's API, mocked with `responses`; the SMTP server is real and re
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -18,6 +20,8 @@ import time_machine
 from idp.extensions import db
 from idp.notify.deliver import deliver
 from idp.notify.outbox import enqueue_to
+from idp.notify.senders import SendFailed
+from idp.notify.senders import SmtpSender
 
 from ..cli import invoke
 from .conftest import SMS_GATEWAY
@@ -65,6 +69,34 @@ def test_an_sms_gateway_outage_delays_the_message_and_loses_nothing(notify_app, 
 
     [row] = rows(notify_app)
     assert row.sent_at is not None and row.attempts == 2 and row.last_error is None
+
+
+def test_an_sms_gateway_that_redirects_is_not_followed_and_the_message_stays_queued(notify_app, factories):
+    """SEC-99: the gateway's address is configuration; a redirect is a failure, never followed."""
+    holder = sms_holder(factories)
+    queue(notify_app, holder.id, "locked", reason="terms_breach")
+    elsewhere = "https://elsewhere.test/v1/messages"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as gateway:
+        gateway.post(SMS_GATEWAY, status=307, headers={"Location": elsewhere})
+        gateway.post(elsewhere, status=200)
+        result = invoke(notify_app, "notify", "deliver")
+        assert result.exit_code == 1 and "still queued" in result.stderr
+        assert [call.request.url for call in gateway.calls] == [SMS_GATEWAY]
+    [row] = rows(notify_app)
+    assert row.sent_at is None and row.attempts == 1 and "307" in row.last_error
+
+
+def test_an_smtp_server_that_never_answers_is_given_up_on():
+    """A server that takes the connection and then says nothing costs one answer timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        sender = SmtpSender(f"smtp://127.0.0.1:{silent.getsockname()[1]}", "eid@example.test",
+                            timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(SendFailed, match="127.0.0.1"):
+            sender.send(to="holder@example.test", subject="s", text="t", locale="en")
+        assert time.monotonic() - started < 3
 
 
 def test_each_failure_doubles_the_wait_up_to_the_maximum(notify_app, factories):

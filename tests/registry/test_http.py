@@ -14,6 +14,7 @@ import responses
 
 from idp.registry import RegistryClient
 from idp.registry import RegistryUnavailable
+from idp.registry.client import MAX_ANSWER_BYTES
 
 URL = "https://registry.test"
 PERSON = {
@@ -58,6 +59,47 @@ def test_no_match_is_none_without_a_retry():
     client = Client()
     assert client.match(**DECLARED) is None
     assert len(responses.calls) == 1 and client.delays == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@responses.activate
+def test_a_redirect_is_not_followed_and_says_where_it_pointed(status):
+    """SEC-99: the registry's address comes from configuration only; a redirect elsewhere (with
+    our bearer token, for a POST of declared data) is refused, not followed."""
+    elsewhere = "https://elsewhere.test/v1/persons/match"
+    responses.post(f"{URL}/v1/persons/match", status=status, headers={"Location": elsewhere})
+    responses.post(elsewhere, json={"person": PERSON})
+    with pytest.raises(RegistryUnavailable, match=f"HTTP {status}, a redirect to '{elsewhere}'"):
+        Client(token="s3cret").match(**DECLARED)
+    assert [call.request.url for call in responses.calls] == [f"{URL}/v1/persons/match"]
+
+
+@pytest.mark.parametrize("declared_length", [True, False], ids=["content_length", "streamed"])
+def test_an_answer_past_the_size_cap_is_unavailable_not_read_into_memory(declared_length):
+    """SEC-99: at most MAX_ANSWER_BYTES are read, whether or not the length is announced."""
+    huge = b'{"person": "' + b"x" * MAX_ANSWER_BYTES + b'"}'
+    with responses.RequestsMock() as registry:
+        registry.add(responses.Response("POST", f"{URL}/v1/persons/match", body=huge,
+                                        content_type="application/json",
+                                        auto_calculate_content_length=declared_length))
+        with pytest.raises(RegistryUnavailable, match=f"larger than {MAX_ANSWER_BYTES} bytes"):
+            Client().match(**DECLARED)
+
+
+@responses.activate
+def test_an_answer_just_under_the_cap_is_read():
+    padding = "x" * (MAX_ANSWER_BYTES - 2000)
+    responses.post(f"{URL}/v1/persons/match", json={"person": PERSON, "padding": padding})
+    assert Client().match(**DECLARED).person_id == "IMM000000001"
+
+
+@responses.activate
+def test_connecting_takes_three_seconds_at_most_whatever_the_read_timeout():
+    """SEC-99: a registry that does not accept the connection is given up on within 3 s."""
+    responses.get(f"{URL}/v1/status", json={"status": "ok"})
+    Client(timeout=8.0).ping()
+    Client(timeout=1.5).ping()
+    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [(3.0, 8.0), (1.5, 1.5)]
 
 
 @responses.activate

@@ -17,7 +17,9 @@ def test_sec_83_no_demo_or_default_secrets_in_production(case, request):
     run(case, request)
 
 
-@rows(config_tests.test_production_refuses_an_http_issuer, config_tests.test_http_issuer_is_for_loopback_only)
+@rows(config_tests.test_production_refuses_an_http_issuer, config_tests.test_http_issuer_is_for_loopback_only,
+      config_tests.test_production_refuses_a_database_or_redis_elsewhere_without_tls,
+      config_tests.test_production_takes_tls_elsewhere_and_plain_connections_on_this_host)
 def test_sec_100_transport_https_only_in_production(case, request):
     run(case, request)
 

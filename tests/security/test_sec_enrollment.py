@@ -61,6 +61,11 @@ def test_sec_82_staff_and_guardians_reach_only_what_they_may(case, request):
       registry_http_tests.test_connection_refused_is_unavailable_with_the_url,
       registration_tests.test_the_registry_down_gives_a_try_later_page_and_writes_nothing,
       desk_tests.test_the_registry_down_gives_a_readable_page_keeps_the_form_and_writes_nothing,
-      outage_tests.test_an_sms_gateway_outage_delays_the_message_and_loses_nothing)
+      outage_tests.test_an_sms_gateway_outage_delays_the_message_and_loses_nothing,
+      registry_http_tests.test_a_redirect_is_not_followed_and_says_where_it_pointed,
+      registry_http_tests.test_an_answer_past_the_size_cap_is_unavailable_not_read_into_memory,
+      registry_http_tests.test_connecting_takes_three_seconds_at_most_whatever_the_read_timeout,
+      outage_tests.test_an_sms_gateway_that_redirects_is_not_followed_and_the_message_stays_queued,
+      outage_tests.test_an_smtp_server_that_never_answers_is_given_up_on)
 def test_sec_99_registry_and_gateways_fail_safe(case, request):
     run(case, request)

@@ -7,6 +7,7 @@ Rotation must not break tokens already issued: the previous key keeps verifying 
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import stat
 
@@ -160,6 +161,43 @@ def test_retiring_a_key_that_still_signs_is_refused(keyed_app):
     assert_refused_in_one_line(result, active["kid"], "rotate")
     assert active["kid"] in {k["kid"] for k in published(keyed_app)}
     assert (keyed_app.config["KEYS_PATH"] / f"{active['kid']}.pem").exists()
+
+
+def test_a_kid_that_begins_with_a_dash_is_retired_like_any_other(keyed_app):
+    """A thumbprint kid may begin with "-" (base64url); the CLI must not read it as an option."""
+    folder = keyed_app.config["KEYS_PATH"]
+    old_kid = next(e["kid"] for e in cli_json(keyed_app, "list") if e["alg"] == "ES256")
+    cli_json(keyed_app, "rotate", "--alg", "ES256")
+    dashed = "-" + old_kid[1:]
+    index = json.loads((folder / "keyring.json").read_text())
+    for entry in index["keys"]:
+        if entry["kid"] == old_kid:
+            entry["kid"] = dashed
+    (folder / "keyring.json").write_text(json.dumps(index))
+    (folder / f"{old_kid}.pem").rename(folder / f"{dashed}.pem")
+    assert dashed in {k["kid"] for k in published(keyed_app)}
+
+    assert cli_json(keyed_app, "retire", dashed)["status"] == "retired"
+    assert dashed not in {k["kid"] for k in published(keyed_app)}
+    assert not (folder / f"{dashed}.pem").exists()
+
+
+@pytest.mark.parametrize("first_kid", ["-dash", "_underscore"])
+def test_a_new_kid_never_begins_with_a_dash_or_an_underscore(keyed_app, monkeypatch, first_kid):
+    """The first key drawn gets a kid beginning with "-" or "_" (1 in 32 thumbprints do); the
+    rotation draws another."""
+    drawn = []
+    generate = keyset.ECKey.generate_key
+
+    def draw(*args, parameters, **kwargs):
+        extra = {"kid": first_kid} if not drawn else {}
+        drawn.append(generate(*args, parameters={**parameters, **extra}, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(keyset.ECKey, "generate_key", draw)
+    kid = cli_json(keyed_app, "rotate", "--alg", "ES256")["kid"]
+    assert len(drawn) == 2 and kid == drawn[1].kid and kid[0] not in "-_"
+    assert kid in {k["kid"] for k in published(keyed_app)}
 
 
 def test_retiring_an_unknown_kid_is_refused(keyed_app):
