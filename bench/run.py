@@ -1,12 +1,14 @@
 """`make bench`: our IdP and panva's oidc-provider, side by side, on 127.0.0.1 only.
 
-Two passes of ours: production shape (IDP_ENV=production, PostgreSQL `idp_bench`, Redis with its
-own prefix, one worker per core) and the embedded defaults (SQLite in a temp folder, in-process
-store, one worker with threads). The peer runs beside it; each flow runs on ours, then on the
-peer, with the same load generator. Prints one line per flow and writes bench/RESULTS.md.
+Three passes of ours: production shape (IDP_ENV=production, PostgreSQL `idp_bench`, Redis with
+its own prefix, one worker per core), the embedded defaults (SQLite in a temp folder, in-process
+store, one worker with threads), and the production shape again with both sides signing with
+RS256 (the flows that sign or verify a token). The peer runs beside it; each flow runs on ours,
+then on the peer, with the same load generator. Prints one line per flow and writes
+bench/RESULTS.md.
 
     .venv/bin/python bench/run.py [--duration 10] [--warmup 2] [--connections 32]
-        [--passes production,embedded] [--server gthread:4] [--compare-servers] [--flows ...]
+        [--passes production,embedded,rs256] [--server gthread:4] [--compare-servers] [--flows ...]
 """
 
 from __future__ import annotations
@@ -35,13 +37,18 @@ from sides import people  # noqa: E402
 from sides import steps_of  # noqa: E402
 
 SCRIPTED_FLOWS = ["code_flow", "code_flow_level2"]
+# The RS256 pass: flows whose cost depends on the signing algorithm (discovery and JWKS do not).
+RS256_FLOWS = ["client_credentials", "refresh", "userinfo", "introspection", "code_flow"]
+PASS_ALG = {"production": "ES256", "embedded": "ES256", "rs256": "RS256"}
+PASS_STORAGE = {"production": "production", "embedded": "embedded", "rs256": "production"}
 COMPARE_FLOWS = ["discovery", "client_credentials", "userinfo", "code_flow"]
 CLEANUP = []  # what to undo at exit, however the bench ends
 
 FAIR_TERMS = """\
-Both sides sign access tokens and ID tokens with ES256 (P-256), publish the same JWKS shape (one
-ES256, one RS256 and one PS256 key, RSA-3072), hash passwords with Argon2id at our production cost
-(m=19456 KiB, t=2, p=1; libsodium through PyNaCl for ours, @node-rs/argon2 for the peer; one hash
+Both sides sign access tokens and ID tokens with ES256 (P-256; RS256 with RSA-3072 in the RS256
+pass), publish the same JWKS shape (one ES256, one RS256 and one PS256 key, RSA-3072), hash
+passwords with Argon2id at our production cost (m=19456 KiB, t=2, p=1; libsodium through PyNaCl
+for ours, @node-rs/argon2 for the peer; one hash
 took 13 ms here with libsodium, 17 ms with argon2-cffi and 6 ms with @node-rs/argon2, so the peer
 spends less than half our time per login in Argon2id) and check unknown
 logins against a dummy hash, require PKCE S256, rotate refresh tokens on every use with reuse
@@ -112,8 +119,9 @@ def best_server(compare: list) -> str:
 def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
     work = tmp / kind
     (work / "logs").mkdir(parents=True)
-    env = servers.idp_env(kind, work)
-    if kind == "production":
+    alg, storage = PASS_ALG[kind], PASS_STORAGE[kind]
+    env = servers.idp_env(storage, work, alg)
+    if storage == "production":
         servers.create_database()
         CLEANUP.append(lambda: servers.clear_store(env["IDP_STORE_PREFIX"]))
     data = people(args.level1_accounts, args.level2_accounts)
@@ -144,6 +152,12 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
         server_spec = args.server = best_server(compare) if args.server == "auto" else args.server
         shape = (f"IDP_ENV=production, PostgreSQL database `{servers.BENCH_DB}`, Redis with its own "
                  f"prefix, `{server_spec}` with {workers} workers (one per core).")
+    elif kind == "rs256":
+        workers = os.cpu_count()
+        server_spec = args.server = best_server(compare) if args.server == "auto" else args.server
+        shape = (f"As the production pass (PostgreSQL, Redis, `{server_spec}` with {workers} "
+                 "workers), but both sides sign access tokens and ID tokens with RS256 (RSA-3072 "
+                 "on both sides); only the flows that sign or verify a token.")
     else:
         workers, server_spec = 1, f"gthread:{args.embedded_threads}"
         shape = ("IDP_ENV=production on the embedded defaults: SQLite file in a temp folder, "
@@ -152,7 +166,7 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
 
     ours = ours_side(server_spec, workers)
     peer_proc, peer_base = servers.start_peer(client, data["accounts"], RESOURCE, work,
-                                              work / "logs" / "peer.log")
+                                              work / "logs" / "peer.log", alg)
     peer_target = flows.Target("peer", peer_base, peer_base.removeprefix("http://"),
                                client["client_id"], client["client_secret"], REDIRECT_URI)
     peer_target.discover()
@@ -164,7 +178,7 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
         side.prepare([] if primed and side is ours else data["accounts"], data["accounts"][0])
 
     results = {}
-    for flow in args.flows:
+    for flow in [f for f in args.flows if kind != "rs256" or f in RS256_FLOWS]:
         results[flow] = {side.name: side.run(flow, args, work) for side in (ours, peer)}
         print(f"[{kind}] {report.line(flow, results[flow]['ours'], results[flow]['peer'])}", flush=True)
         for side_name, result in results[flow].items():
@@ -179,7 +193,8 @@ def run_pass(kind: str, args, tmp: Path, compare: list) -> dict:
                       for f, r in results.items() if f in SCRIPTED_FLOWS)
     trails = [f"{s}, {report.TITLES[f]}: `{r[s]['detail']['example'][0]}`" for f, r in results.items()
               if f in SCRIPTED_FLOWS for s in ("ours", "peer") if r[s]["detail"]["example"]]
-    return {"title": f"{kind.capitalize()} pass", "shape": shape, "results": results, "steps": steps,
+    title = "RS256 pass" if kind == "rs256" else f"{kind.capitalize()} pass"
+    return {"title": title, "shape": shape, "results": results, "steps": steps,
             "trails": trails,
             "formats": formats,
             "memory": {s.name: sorted(s.memory.values()) for s in (ours, peer)}}
@@ -190,7 +205,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--passes", default="production,embedded")
+    parser.add_argument("--passes", default="production,embedded,rs256")
     parser.add_argument("--flows", default=",".join(LOAD_FLOWS + SCRIPTED_FLOWS))
     parser.add_argument("--server", default="auto",
                         help="ours in the production pass: sync, gthread:THREADS, granian:THREADS, "
@@ -206,6 +221,9 @@ def main() -> None:
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args()
     args.flows = args.flows.split(",")
+    unknown = set(args.passes.split(",")) - set(PASS_ALG)
+    if unknown:
+        parser.error(f"unknown pass {', '.join(sorted(unknown))}: choose from {', '.join(PASS_ALG)}")
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -244,7 +262,7 @@ def main() -> None:
             print(f"kept {tmp} (logs in */logs/)")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-        if "production" in args.passes:
+        if any(PASS_STORAGE[kind] == "production" for kind in args.passes.split(",")):
             CLEANUP.append(servers.drop_database)
         for undo in CLEANUP:
             try:

@@ -10,6 +10,7 @@ prints {"client_secret": ..., "totp": {login: secret}}.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from idp import create_app
@@ -30,7 +31,8 @@ def main() -> None:
                   "--redirect-uri", client["redirect_uri"], "--grant-type", "authorization_code",
                   "--grant-type", "refresh_token", "--grant-type", "client_credentials",
                   "--scope", "openid profile email phone", "--auth-method", "client_secret_basic",
-                  "--id-token-alg", "ES256", "--json")
+                  "--id-token-alg", os.environ.get("IDP_ACCESS_TOKEN_SIGNING_ALG", "ES256"),
+                  "--json")
     totp = {}
     for n, account in enumerate(people["accounts"]):
         cli("accounts", "create", account["login"], "--password-stdin",

@@ -97,13 +97,15 @@ def group_memory(proc: subprocess.Popen) -> dict[int, tuple[str, int]]:
 
 
 # --- our IdP ------------------------------------------------------------------------------------
-def idp_env(kind: str, tmp: Path) -> dict:
-    """IDP_ENV=production with fresh random secrets; `kind` picks the storage."""
+def idp_env(kind: str, tmp: Path, alg: str = "ES256") -> dict:
+    """IDP_ENV=production with fresh random secrets; `kind` picks the storage ("production":
+    PostgreSQL and Redis, else the embedded defaults), `alg` signs access and ID tokens."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update(
         IDP_ENV="production", IDP_ISSUER=f"https://{ISSUER_HOST}", IDP_PROXY_HOPS="0",
         IDP_SECRET_KEY=secrets.token_urlsafe(48), IDP_PAIRWISE_SALT=secrets.token_urlsafe(48),
         IDP_FACTOR_KEY=secrets.token_urlsafe(48), IDP_KEYS_DIR=str(tmp / "keys"),
+        IDP_ACCESS_TOKEN_SIGNING_ALG=alg,
     )
     if kind == "production":
         env.update(IDP_DATABASE_URL=PG_URL, IDP_REDIS_URL=REDIS_URL,
@@ -179,11 +181,12 @@ def start_idp(env: dict, server: str, workers: int, threads: int, log: Path):
 
 
 # --- the peer ------------------------------------------------------------------------------------
-def start_peer(client: dict, accounts: list[dict], resource: str, tmp: Path, log: Path):
+def start_peer(client: dict, accounts: list[dict], resource: str, tmp: Path, log: Path,
+               alg: str = "ES256"):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = tmp / "peer.json"
-    config.write_text(json.dumps({"port": port, "issuer": base, "client": client,
+    config.write_text(json.dumps({"port": port, "issuer": base, "client": client, "alg": alg,
                                   "resource": resource, "accounts": accounts}))
     proc = start(["node", str(PEER / "provider.mjs"), str(config)], log=log, cwd=PEER)
     # Hashing every password at start-up takes a while on a busy machine.

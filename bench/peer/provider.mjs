@@ -1,6 +1,6 @@
 // The certified peer for `make bench`: panva's oidc-provider 9.x in one Node process, set up
 // like our IdP (bench/README.md, "Fair terms"). Usage: node provider.mjs <config.json>
-// config: {port, issuer, client: {client_id, client_secret, redirect_uri}, resource,
+// config: {port, issuer, alg, client: {client_id, client_secret, redirect_uri}, resource,
 //          accounts: [{login, password, level, totp_secret, ...profile}]}
 // Prints "ready" on stdout once it listens on 127.0.0.1:<port>.
 import crypto from 'node:crypto';
@@ -16,6 +16,7 @@ const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 // Our production Argon2id cost (config/default.toml [ARGON2]).
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 const STEP = 30;
+const SIGNING_ALG = config.alg || 'ES256'; // access and ID tokens, as ours (IDP_ACCESS_TOKEN_SIGNING_ALG)
 const PAIRWISE_SALT = crypto.randomBytes(32);
 
 // --- accounts: hashed at start-up, like `accounts create --password-stdin` ------------------
@@ -72,7 +73,7 @@ class Adapter extends MemoryAdapter {
   constructor(model) { super(model, store); }
 }
 
-// --- keys: the same set as ours (ES256 signs access and ID tokens; RS256 and PS256 published) --
+// --- keys: the same set as ours (SIGNING_ALG signs access and ID tokens; all three published) --
 function jwk(type, options, alg) {
   const { privateKey } = crypto.generateKeyPairSync(type, options);
   const key = privateKey.export({ format: 'jwk' });
@@ -107,7 +108,7 @@ const resourceServer = {
   audience: config.resource,
   accessTokenTTL: 600,
   accessTokenFormat: 'jwt',
-  jwt: { sign: { alg: 'ES256' } },
+  jwt: { sign: { alg: SIGNING_ALG } },
 };
 
 const provider = new Provider(config.issuer, {
@@ -119,7 +120,7 @@ const provider = new Provider(config.issuer, {
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: SIGNING_ALG,
     subject_type: 'pairwise',
   }],
   jwks: { keys },
