@@ -76,7 +76,8 @@ headers on every response, keeps server-side sessions with CSRF tokens on every 
 sign-in failures in the store, records an activity-log row per sign-in, step-up and claims
 release, and registers each session per account; the peer's login pages are the bench's own
 minimal pages (no CSRF token: the interaction cookie binds them). *Processes*: ours runs one
-worker process per core (gunicorn, worker class chosen by measurement above), the peer one Node
+worker process per core (the server chosen by measurement above: granian, or gunicorn with the
+better worker class), the peer one Node
 process whose JavaScript is single-threaded but whose Argon2 and crypto work runs on libuv's
 thread pool, so both can use both cores. The load generator (autocannon; the scripted driver for
 flows, Python threads with requests) shares the same two cores with the servers on both sides. The

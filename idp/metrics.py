@@ -4,8 +4,9 @@ throttling and outages (issue 7, operability).
 Labels are bounded: the Flask endpoint name (never the raw path), a known HTTP method, the
 status code, and small fixed vocabularies for outcomes. /metrics is not public: it answers only
 to the networks in METRICS_ALLOW or to `Authorization: Bearer <METRICS_TOKEN>`, and is a plain
-404 for everyone else. Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, every worker writes its
-values to that folder and /metrics adds them up (config/gunicorn.conf.py removes dead workers).
+404 for everyone else. With PROMETHEUS_MULTIPROC_DIR set (gunicorn or granian workers), every
+worker writes its values to that folder and /metrics adds them up (config/gunicorn.conf.py empties
+it at start and marks exited workers dead).
 
 Counting never breaks a request: any error inside this module is swallowed.
 """

@@ -1,4 +1,4 @@
-"""The production entry point: `gunicorn idp.wsgi:app`.
+"""The production entry point: `granian --interface wsgi idp.wsgi:app` (or `gunicorn idp.wsgi:app`).
 
 Refuses to start (exit status 1, one-line reason) on a configuration that is unsafe for
 production: a development secret, an http issuer, or missing signing keys.

@@ -1,10 +1,11 @@
 """Prometheus metrics an operator scrapes: what a sign-in counts, who may read them, and the sum
-over gunicorn's workers in multi-process mode."""
+over the workers of gunicorn or granian in multi-process mode."""
 
 import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -129,18 +130,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_gunicorn_workers_are_added_up(database_url, keys_dir, app, tmp_path):
-    """Two sync workers with PROMETHEUS_MULTIPROC_DIR: /metrics (served by either) sums both."""
-    port, folder = _free_port(), tmp_path / "prometheus"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+def _workers_are_added_up(server_args: Callable[[int], list[str]], database_url, keys_dir,
+                          folder: Path):
+    """Starts a two-worker server with PROMETHEUS_MULTIPROC_DIR, sends /healthz requests until
+    both workers have answered some, and checks that /metrics (served by either) sums both."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "GRANIAN_"))}
     env.update(PROMETHEUS_MULTIPROC_DIR=str(folder), IDP_ISSUER="https://idp.test",
                IDP_DATABASE_URL=database_url, IDP_KEYS_DIR=str(keys_dir),
                IDP_SECRET_KEY="test-secret-key")
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "config/gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning", "idp.wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
+        [*server_args(port), "idp.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True)
     base, host = f"http://127.0.0.1:{port}", {"Host": "idp.test"}
     try:
         deadline = time.monotonic() + 60
@@ -150,7 +151,7 @@ def test_gunicorn_workers_are_added_up(database_url, keys_dir, app, tmp_path):
                 break
             except requests.RequestException:
                 assert server.poll() is None, server.stderr.read().decode()[-2000:]
-                assert time.monotonic() < deadline, "gunicorn did not start"
+                assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
 
         def hit(_):
@@ -178,5 +179,25 @@ def test_gunicorn_workers_are_added_up(database_url, keys_dir, app, tmp_path):
         assert len(served) == 2 and sum(served) == sent  # both workers answered; /metrics added up
     finally:
         os.killpg(server.pid, 15)
-        server.wait(10)
+        server.wait(20)
         server.stderr.close()
+
+
+def test_gunicorn_workers_are_added_up(database_url, keys_dir, app, tmp_path):
+    """gunicorn with config/gunicorn.conf.py, which also clears the folder at start."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    (folder / "counter_999999.db").write_bytes(b"stale")  # a previous run's file: removed
+    _workers_are_added_up(
+        lambda port: [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "config/gunicorn.conf.py"),
+                      "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        database_url, keys_dir, folder)
+
+
+def test_granian_workers_are_added_up(database_url, keys_dir, app, tmp_path):
+    """granian, the server README recommends, started as README's production section says."""
+    _workers_are_added_up(
+        lambda port: [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+                      "--port", str(port), "--workers", "2", "--blocking-threads", "4", "--no-ws",
+                      "--log-level", "warning"],
+        database_url, keys_dir, tmp_path / "prometheus")
