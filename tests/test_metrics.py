@@ -187,11 +187,13 @@ def test_gunicorn_workers_are_added_up(database_url, keys_dir, app, tmp_path):
     """gunicorn with config/gunicorn.conf.py, which also clears the folder at start."""
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    (folder / "counter_999999.db").write_bytes(b"stale")  # a previous run's file: removed
+    stale = folder / "counter_999999.db"  # a previous run's file
+    stale.write_bytes(b"stale")
     _workers_are_added_up(
         lambda port: [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "config/gunicorn.conf.py"),
                       "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
         database_url, keys_dir, folder)
+    assert not stale.exists()
 
 
 def test_granian_workers_are_added_up(database_url, keys_dir, app, tmp_path):
